@@ -1,0 +1,37 @@
+"""The home page: an introduction, the latest reviews and routes into the site."""
+
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+LATEST_REVIEWS = 3
+
+
+class HomePage(Page):
+    intro = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text="A welcome of two or three sentences: who the partnership is and what "
+        "readers find here.",
+    )
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["learning.ThemeIndexPage", "learning.PolicyPage"]
+    max_count = 1
+    page_description = "The site's home page. There is one; it is the root of the site."
+    template = "home/home_page.html"
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        from learning.models import PolicyPage, ThemeIndexPage
+        from learning.queries import live_reviews
+
+        context = super().get_context(request, *args, **kwargs)
+        context["library"] = ThemeIndexPage.objects.child_of(self).live().public().first()
+        context["latest_reviews"] = live_reviews(within=self)[:LATEST_REVIEWS]
+        context["policy_pages"] = PolicyPage.objects.child_of(self).live().public()
+        return context

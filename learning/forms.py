@@ -1,0 +1,78 @@
+"""Admin form for reviews: drafts save with anything missing, publishing needs the essentials.
+
+Wagtail defers "required" checks when an editor saves a draft. On publish (or submit
+for sign-off) this form reports every missing essential at once, each next to its
+field, in words an editor understands; what they typed is kept on the re-shown form.
+"""
+
+from wagtail.admin.forms import WagtailAdminPageForm
+
+MISSING_TYPE = "Choose the type of review before publishing."
+MISSING_SUMMARY = "Write a short summary before publishing: it is what readers see in listings."
+MISSING_THEME = "Add at least one key theme before publishing, so readers can find this review."
+MISSING_DATE = (
+    "Enter the date the review was published before publishing. For an old review whose "
+    "date is genuinely unknown, set “Date shown as” to “Not recorded”."
+)
+DUPLICATE_THEME = "“{theme}” is listed more than once under key themes. Remove the repeat."
+THEMES_FIELD = "review_themes"
+
+
+def review_publish_problems(*, review_type, summary, theme_count, publication_date, precision):
+    """Every essential a review lacks before it can go live, keyed by field name."""
+    from learning.models.reviews import DatePrecision
+
+    problems = {}
+    if review_type is None:
+        problems["review_type"] = MISSING_TYPE
+    if not (summary or "").strip():
+        problems["summary"] = MISSING_SUMMARY
+    if theme_count < 1:
+        problems[THEMES_FIELD] = MISSING_THEME
+    if publication_date is None and precision != DatePrecision.NOT_RECORDED:
+        problems["publication_date"] = MISSING_DATE
+    return problems
+
+
+class ReviewPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, message in (("review_type", MISSING_TYPE), ("summary", MISSING_SUMMARY)):
+            if field in self.fields:
+                self.fields[field].error_messages["required"] = message
+
+    def clean(self):
+        cleaned_data = super().clean()
+        themes = self._chosen_themes()
+        seen = set()
+        for theme in themes:
+            if theme.pk in seen:
+                self.add_error(None, DUPLICATE_THEME.format(theme=theme))
+            seen.add(theme.pk)
+
+        if self.is_deferred_validation:
+            return cleaned_data  # a draft: anything may still be missing
+
+        problems = review_publish_problems(
+            review_type=cleaned_data.get("review_type"),
+            summary=cleaned_data.get("summary"),
+            theme_count=len(seen),
+            publication_date=cleaned_data.get("publication_date"),
+            precision=cleaned_data.get("publication_date_precision"),
+        )
+        for field, message in problems.items():
+            if field == THEMES_FIELD:
+                self.add_error(None, message)
+            elif field not in self.errors:  # an empty required field already says so
+                self.add_error(field, message)
+        return cleaned_data
+
+    def _chosen_themes(self):
+        formset = self.formsets.get(THEMES_FIELD)
+        if formset is None or not formset.is_valid():
+            return []
+        return [
+            form.cleaned_data["theme"]
+            for form in formset.forms
+            if form.cleaned_data.get("theme") and not form.cleaned_data.get("DELETE")
+        ]

@@ -1,0 +1,20 @@
+from .library import ThemeIndexPage
+from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
+from .reviews import DatePrecision, DocumentKind, ReviewAuthor, ReviewDocument, ReviewPage, ReviewTheme
+from .vocabulary import PublishingBody, ReviewType, Theme
+
+__all__ = [
+    "DatePrecision",
+    "DocumentKind",
+    "PolicyDocument",
+    "PolicyGuidanceLink",
+    "PolicyPage",
+    "PublishingBody",
+    "ReviewAuthor",
+    "ReviewDocument",
+    "ReviewPage",
+    "ReviewTheme",
+    "ReviewType",
+    "Theme",
+    "ThemeIndexPage",
+]

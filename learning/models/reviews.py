@@ -1,0 +1,304 @@
+"""A single review: the page readers land on from search engines and shared links."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils.dateformat import format as format_date
+
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    MultipleChooserPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from modelcluster.fields import ParentalKey
+
+from learning.blocks import ReviewBodyBlock
+from learning.forms import ReviewPageForm, review_publish_problems
+
+SUMMARY_MAX_LENGTH = 300
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Exact day"
+    MONTH = "month", "Month and year only"
+    YEAR = "year", "Year only"
+    NOT_RECORDED = "not_recorded", "Not recorded (historic review)"
+
+
+class ReviewPage(Page):
+    subject = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The pseudonym the review uses, for example “Child V” or “Family A”. "
+        "Never a real name. Leave empty if the review has no single subject.",
+    )
+    review_type = models.ForeignKey(
+        "learning.ReviewType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=False,
+        related_name="reviews",
+        help_text="What kind of review this is. Needed before publishing.",
+    )
+    summary = models.TextField(
+        max_length=SUMMARY_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)],
+        help_text=f"Plain text, up to {SUMMARY_MAX_LENGTH} characters: one or two sentences "
+        "saying what the review concerns. Shown in listings, feeds and search engine results. "
+        "Needed before publishing.",
+    )
+    body = StreamField(
+        ReviewBodyBlock(),
+        blank=True,
+        help_text="The review's learning in HTML, so nobody has to open a PDF to read it: "
+        "what happened, the learning, the recommendations.",
+    )
+    publishing_body = models.ForeignKey(
+        "learning.PublishingBody",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        help_text="The partnership or board that commissioned or published the review.",
+    )
+    publication_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the review itself was published; for a historic review, its original "
+        "date. Shown to readers. This does not schedule anything: set the go-live time in "
+        "the Publishing panel for that. Needed before publishing.",
+    )
+    publication_date_precision = models.CharField(
+        "date shown as",
+        max_length=20,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the date readers see. For a historic review known only by "
+        "month, enter the 1st of that month and choose “Month and year only”. Choose "
+        "“Not recorded” only for an old review whose date is genuinely unknown.",
+    )
+    reference = models.CharField(
+        "reference ID",
+        max_length=60,
+        blank=True,
+        help_text="Optional: the review's own reference, for example the Panel's notification "
+        "number. Shown to readers.",
+    )
+    external_url = models.URLField(
+        "published elsewhere at",
+        blank=True,
+        help_text="Optional: the address of the review where it is published elsewhere, "
+        "for example anonymously on the NSPCC national case review repository.",
+    )
+    external_reason = models.CharField(
+        "why it is published elsewhere",
+        max_length=200,
+        blank=True,
+        help_text="Shown next to the link, for example “Published anonymously on the NSPCC "
+        "repository to protect the family's privacy.”",
+    )
+
+    base_form_class = ReviewPageForm
+    parent_page_types = ["learning.ThemeIndexPage"]
+    subpage_types: list[str] = []
+    page_description = (
+        "One review (CSPR, local learning review, SCR, SAR or DHR): its summary, learning, "
+        "themes and reports."
+    )
+    template = "learning/review_page.html"
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("subject"),
+                FieldPanel("review_type"),
+                FieldPanel("summary"),
+            ],
+            heading="About the review",
+        ),
+        FieldPanel("body"),
+        MultipleChooserPanel(
+            "review_themes",
+            chooser_field_name="theme",
+            heading="Key themes",
+            label="Theme",
+            help_text="Choose from the controlled list, most important first. At least one is "
+            "needed before publishing. Ask an admin to add a theme that is missing.",
+        ),
+        InlinePanel(
+            "report_documents",
+            heading="Reports",
+            label="Report",
+            help_text="The review's documents in the order readers should see them.",
+        ),
+    ]
+    details_panels = [
+        FieldRowPanel(
+            [FieldPanel("publication_date"), FieldPanel("publication_date_precision")],
+            heading="Publication date",
+        ),
+        FieldPanel("publishing_body"),
+        InlinePanel(
+            "authors",
+            heading="Authors",
+            label="Author",
+            help_text="Independent authors, lead reviewers and panel chairs, in order.",
+        ),
+        FieldPanel("reference"),
+        MultiFieldPanel(
+            [FieldPanel("external_url"), FieldPanel("external_reason")],
+            heading="Published elsewhere",
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(details_panels, heading="Details"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("subject", boost=2),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("reference"),
+        index.RelatedFields("review_type", [index.SearchField("name")]),
+        index.RelatedFields("publishing_body", [index.SearchField("name")]),
+        index.RelatedFields("review_themes", [index.RelatedFields("theme", [index.SearchField("name")])]),
+        index.RelatedFields("authors", [index.SearchField("name")]),
+        index.FilterField("publication_date"),
+        index.FilterField("review_type"),
+    ]
+
+    class Meta:
+        verbose_name = "review"
+
+    @property
+    def display_date(self) -> str:
+        """The publication date as readers see it, to the precision the editor chose."""
+        if self.publication_date is None or self.publication_date_precision == DatePrecision.NOT_RECORDED:
+            return ""
+        pattern = {
+            DatePrecision.DAY: "j F Y",
+            DatePrecision.MONTH: "F Y",
+            DatePrecision.YEAR: "Y",
+        }[self.publication_date_precision]
+        return format_date(self.publication_date, pattern)
+
+    def clean(self):
+        super().clean()
+        # The admin form reports these to editors; this guards every other way of
+        # making a review live (scripts, the demo loader, the scheduler).
+        if self.live:
+            problems = review_publish_problems(
+                review_type=self.review_type,
+                summary=self.summary,
+                theme_count=len(self.review_themes.all()),
+                publication_date=self.publication_date,
+                precision=self.publication_date_precision,
+            )
+            if problems:
+                raise ValidationError(problems)
+
+    def get_meta_description(self) -> str:
+        return self.search_description or self.summary
+
+
+class ReviewTheme(Orderable):
+    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="review_themes")
+    theme = models.ForeignKey(
+        "learning.Theme",
+        on_delete=models.PROTECT,
+        related_name="review_links",
+        help_text="A theme from the controlled list.",
+    )
+
+    panels = [FieldPanel("theme")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["page", "theme"], name="learning_reviewtheme_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.theme)
+
+
+class ReviewAuthor(Orderable):
+    class Role(models.TextChoices):
+        INDEPENDENT_AUTHOR = "independent_author", "Independent author"
+        LEAD_REVIEWER = "lead_reviewer", "Lead reviewer"
+        PANEL_CHAIR = "panel_chair", "Panel chair"
+        AUTHOR = "author", "Author"
+
+    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="authors")
+    name = models.CharField(
+        max_length=120,
+        help_text="The person's name as it appears on the report.",
+    )
+    role = models.CharField(
+        max_length=30,
+        choices=Role.choices,
+        default=Role.INDEPENDENT_AUTHOR,
+        help_text="Their role in the review.",
+    )
+
+    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("role")])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class DocumentKind(models.TextChoices):
+    FULL_REPORT = "full_report", "Full report"
+    EXECUTIVE_SUMMARY = "executive_summary", "Executive summary"
+    SUMMARY_OF_LEARNING = "summary_of_learning", "Summary of learning"
+    BRIEFING = "briefing", "7-minute briefing"
+    ACTION_PLAN = "action_plan", "Action plan"
+    PARTNERSHIP_RESPONSE = "partnership_response", "Partnership response"
+    OTHER = "other", "Other document"
+
+
+class ReviewDocument(Orderable):
+    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="report_documents")
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Upload or choose the file (PDF preferred).",
+    )
+    kind = models.CharField(
+        max_length=30,
+        choices=DocumentKind.choices,
+        default=DocumentKind.FULL_REPORT,
+        help_text="What this document is; readers see it in the link text.",
+    )
+    title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional: a title for the link if the kind alone is not enough, for example "
+        "“Partnership response to the Panel”.",
+    )
+
+    panels = [
+        FieldPanel("document"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("title")]),
+    ]
+
+    @property
+    def label(self) -> str:
+        return self.title or self.get_kind_display()
+
+    def __str__(self) -> str:
+        return self.label
