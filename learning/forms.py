@@ -14,7 +14,6 @@ MISSING_DATE = (
     "Enter the date the review was published before publishing. For an old review whose "
     "date is genuinely unknown, set “Date shown as” to “Not recorded”."
 )
-DUPLICATE_THEME = "“{theme}” is listed more than once under key themes. Remove the repeat."
 THEMES_FIELD = "review_themes"
 
 
@@ -43,20 +42,13 @@ class ReviewPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        themes = self._chosen_themes()
-        seen = set()
-        for theme in themes:
-            if theme.pk in seen:
-                self.add_error(None, DUPLICATE_THEME.format(theme=theme))
-            seen.add(theme.pk)
-
         if self.is_deferred_validation:
             return cleaned_data  # a draft: anything may still be missing
 
         problems = review_publish_problems(
             review_type=cleaned_data.get("review_type"),
             summary=cleaned_data.get("summary"),
-            theme_count=len(seen),
+            theme_count=self._count_themes(),
             publication_date=cleaned_data.get("publication_date"),
             precision=cleaned_data.get("publication_date_precision"),
         )
@@ -67,12 +59,11 @@ class ReviewPageForm(WagtailAdminPageForm):
                 self.add_error(field, message)
         return cleaned_data
 
-    def _chosen_themes(self):
+    def _count_themes(self) -> int:
+        # A theme chosen twice is reported by the formset itself (its unique check).
         formset = self.formsets.get(THEMES_FIELD)
-        if formset is None or not formset.is_valid():
-            return []
-        return [
-            form.cleaned_data["theme"]
-            for form in formset.forms
-            if form.cleaned_data.get("theme") and not form.cleaned_data.get("DELETE")
-        ]
+        if formset is None:
+            return 0
+        formset.is_valid()
+        rows = [getattr(form, "cleaned_data", {}) for form in formset.forms]
+        return sum(1 for row in rows if row.get("theme") and not row.get("DELETE"))

@@ -196,11 +196,11 @@ class ReviewPage(Page):
         }[self.publication_date_precision]
         return format_date(self.publication_date, pattern)
 
-    def clean(self):
-        super().clean()
-        # The admin form reports these to editors; this guards every other way of
-        # making a review live (scripts, the demo loader, the scheduler).
-        if self.live:
+    def save(self, *args, **kwargs):
+        # The admin form reports missing essentials to editors; this guards every other
+        # way of making a review live (bulk publish, scripts, the demo loader). It is not
+        # in clean(), which the admin form also runs for drafts of new, default-live pages.
+        if self.live and kwargs.get("clean", True):
             problems = review_publish_problems(
                 review_type=self.review_type,
                 summary=self.summary,
@@ -210,6 +210,7 @@ class ReviewPage(Page):
             )
             if problems:
                 raise ValidationError(problems)
+        return super().save(*args, **kwargs)
 
     def get_meta_description(self) -> str:
         return self.search_description or self.summary

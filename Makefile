@@ -1,0 +1,50 @@
+# Every target sets up what it needs; `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements/dev.txt
+# Tests run on PostgreSQL unless TEST_DATABASE_URL names another database.
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning
+
+.PHONY: help run serve test lint format install lock demo
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: install demo serve ## Set everything up with demo content and serve http://127.0.0.1:8000/
+
+demo: install ## Migrate, load the demo content and print the demo logins (dev settings)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_content
+	$(BIN)/python manage.py create_demo_logins
+
+serve: ## Serve the site on 127.0.0.1:8000 (no set-up)
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## The quality gates CI runs besides the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+install: $(VENV)/.installed ## Create .venv and install the locked dependencies exactly
+
+$(VENV)/.installed: $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip-sync --quiet $(LOCK)
+	touch $@
+
+lock: install ## Re-resolve pyproject.toml's dependencies into requirements/*.txt
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements/production.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --extra dev -o $(LOCK) pyproject.toml
