@@ -4,7 +4,7 @@ Every public listing goes through `live_reviews()`, so each shows only live, pub
 reviews, loaded with a fixed number of queries however many there are.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from wagtail.models import Page
 
@@ -25,5 +25,6 @@ def live_reviews(*, within: Page | None = None) -> QuerySet[ReviewPage]:
                 queryset=ReviewTheme.objects.select_related("theme").order_by("sort_order"),
             )
         )
-        .order_by("-publication_date", "-first_published_at", "-pk")
+        # Reviews whose date is not recorded sort last on every database.
+        .order_by(F("publication_date").desc(nulls_last=True), "-first_published_at", "-pk")
     )

@@ -1,10 +1,11 @@
 """An editor creates, edits and publishes reviews through the admin forms."""
 
-import pytest
-from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+import pytest
+from bs4 import BeautifulSoup
 
 from learning.forms import MISSING_DATE, MISSING_SUMMARY, MISSING_THEME, MISSING_TYPE
 from learning.models import ReviewPage, ReviewType
@@ -39,8 +40,13 @@ def review_form_data(*, themes=(), documents=(), authors=(), action="action-publ
                         "content": rich_text("<p>Agencies missed the signs.</p>"),
                     },
                 ),
-                ("learning_points", {"heading": "Strategic learning points",
-                                     "points": streamfield([("item", "Share information early.")])}),
+                (
+                    "learning_points",
+                    {
+                        "heading": "Strategic learning points",
+                        "points": streamfield([("item", "Share information early.")]),
+                    },
+                ),
             ]
         ),
         "review_themes": inline_formset([{"theme": t.pk} for t in themes]),
@@ -83,7 +89,9 @@ def test_editor_creates_and_publishes_a_complete_review(admin_client, library):
         ("Jane Author", "independent_author"),
         ("Sam Chair", "panel_chair"),
     ]
-    assert [(d.document, d.kind) for d in review.report_documents.all()] == [(report, "full_report")]
+    assert [(d.document, d.kind) for d in review.report_documents.all()] == [
+        (report, "full_report")
+    ]
     assert review.publishing_body == body
     assert [block.block_type for block in review.body] == ["section", "learning_points"]
     assert list(review.body[1].value["points"]) == ["Share information early."]
@@ -138,7 +146,9 @@ def test_a_historic_review_without_a_recorded_date_can_be_published(admin_client
 def test_a_theme_chosen_twice_is_refused(admin_client, library):
     neglect = ThemeFactory(name="Neglect", slug="neglect")
 
-    response = admin_client.post(add_review_url(library), review_form_data(themes=[neglect, neglect]))
+    response = admin_client.post(
+        add_review_url(library), review_form_data(themes=[neglect, neglect])
+    )
 
     assert response.status_code == 200
     assert "duplicate data for page and theme" in error_texts(response)

@@ -1,7 +1,8 @@
 """Admins manage themes as a controlled list: no near-duplicates, stable slugs."""
 
-import pytest
 from django.urls import reverse
+
+import pytest
 
 from learning.models import ReviewType, Theme
 from tests.factories import ThemeFactory

@@ -1,6 +1,13 @@
 from .library import ThemeIndexPage
 from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
-from .reviews import DatePrecision, DocumentKind, ReviewAuthor, ReviewDocument, ReviewPage, ReviewTheme
+from .reviews import (
+    DatePrecision,
+    DocumentKind,
+    ReviewAuthor,
+    ReviewDocument,
+    ReviewPage,
+    ReviewTheme,
+)
 from .vocabulary import PublishingBody, ReviewType, Theme
 
 __all__ = [

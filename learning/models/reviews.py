@@ -17,6 +17,7 @@ from wagtail.admin.panels import (
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+
 from modelcluster.fields import ParentalKey
 
 from learning.blocks import ReviewBodyBlock
@@ -175,7 +176,9 @@ class ReviewPage(Page):
         index.SearchField("reference"),
         index.RelatedFields("review_type", [index.SearchField("name")]),
         index.RelatedFields("publishing_body", [index.SearchField("name")]),
-        index.RelatedFields("review_themes", [index.RelatedFields("theme", [index.SearchField("name")])]),
+        index.RelatedFields(
+            "review_themes", [index.RelatedFields("theme", [index.SearchField("name")])]
+        ),
         index.RelatedFields("authors", [index.SearchField("name")]),
         index.FilterField("publication_date"),
         index.FilterField("review_type"),
@@ -187,13 +190,14 @@ class ReviewPage(Page):
     @property
     def display_date(self) -> str:
         """The publication date as readers see it, to the precision the editor chose."""
-        if self.publication_date is None or self.publication_date_precision == DatePrecision.NOT_RECORDED:
+        precision = self.publication_date_precision
+        if self.publication_date is None or precision == DatePrecision.NOT_RECORDED:
             return ""
         pattern = {
             DatePrecision.DAY: "j F Y",
             DatePrecision.MONTH: "F Y",
             DatePrecision.YEAR: "Y",
-        }[self.publication_date_precision]
+        }[precision]
         return format_date(self.publication_date, pattern)
 
     def save(self, *args, **kwargs):

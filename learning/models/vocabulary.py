@@ -37,10 +37,7 @@ class VocabularyTerm(models.Model):
         if not self.slug and self.name:
             self.slug = slugify(self.name)
         clash = (
-            type(self)
-            ._default_manager.filter(name__iexact=self.name)
-            .exclude(pk=self.pk)
-            .first()
+            type(self)._default_manager.filter(name__iexact=self.name).exclude(pk=self.pk).first()
         )
         if clash:
             raise ValidationError(

@@ -114,7 +114,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail -----------------------------------------------------------------
 
-WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Learning from reviews")
+WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Safeguarding Children Partnership")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 
@@ -142,4 +142,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Wagtail runs reference-index updates as tasks; one INFO line each drowns the log.
+        "django_tasks": {"level": "WARNING"},
+    },
 }

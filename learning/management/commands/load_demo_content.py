@@ -1,0 +1,31 @@
+"""Load the demonstration reviews, themes and policy page, creating only what is missing."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from learning.demo_content.loader import COUNT_LABELS, DemoContentError, load_demo_content
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demonstration content (themes, publishing bodies, the review library, "
+        "eight reviews with placeholder PDFs, and the statutory duty page). Anything that "
+        "already exists is left as it is, so running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        quiet = options["verbosity"] < 1
+        try:
+            created = load_demo_content(stdout=None if quiet else self.stdout)
+        except (DemoContentError, ValidationError) as error:
+            raise CommandError(f"Demo content was not loaded: {error}") from error
+
+        made = [
+            f"{count} {singular if count == 1 else plural}"
+            for key, (singular, plural) in COUNT_LABELS.items()
+            if (count := created.get(key, 0))
+        ]
+        if made:
+            self.stdout.write(self.style.SUCCESS("Demo content created: " + ", ".join(made) + "."))
+        else:
+            self.stdout.write("Demo content already present: nothing was created or changed.")
