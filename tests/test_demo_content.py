@@ -137,6 +137,7 @@ def test_demo_logins_print_and_are_created_once(db):
     assert "user: admin" in out.getvalue()
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser
+    assert admin.check_password("learning-demo-admin")
     assert get_user_model().objects.count() == 1
 
 
