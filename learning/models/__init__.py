@@ -1,3 +1,4 @@
+from .documents import ReportDocument
 from .library import ThemeIndexPage
 from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
 from .reviews import (
@@ -17,6 +18,7 @@ __all__ = [
     "PolicyGuidanceLink",
     "PolicyPage",
     "PublishingBody",
+    "ReportDocument",
     "ReviewAuthor",
     "ReviewDocument",
     "ReviewPage",

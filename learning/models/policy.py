@@ -1,6 +1,7 @@
 """Policy pages: the statutory process, procedures and policy documents."""
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import models
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -89,7 +90,7 @@ class PolicyPage(Page):
 class PolicyDocument(Orderable):
     page = ParentalKey(PolicyPage, on_delete=models.CASCADE, related_name="documents")
     document = models.ForeignKey(
-        "wagtaildocs.Document",
+        settings.WAGTAILDOCS_DOCUMENT_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         help_text="Upload or choose the file.",

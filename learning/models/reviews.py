@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.conf import settings
 from django.db import models
 from django.utils.dateformat import format as format_date
 
@@ -278,7 +279,7 @@ class DocumentKind(models.TextChoices):
 class ReviewDocument(Orderable):
     page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="report_documents")
     document = models.ForeignKey(
-        "wagtaildocs.Document",
+        settings.WAGTAILDOCS_DOCUMENT_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         help_text="Upload or choose the file (PDF preferred).",

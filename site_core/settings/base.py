@@ -122,6 +122,8 @@ WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 
+WAGTAILDOCS_DOCUMENT_MODEL = "learning.ReportDocument"
+
 # Reports are PDF or office documents; nothing else belongs in the document library.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "csv"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 30 * 1024 * 1024
