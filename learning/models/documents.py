@@ -14,8 +14,7 @@ class ReportDocument(AbstractDocument):
     extracted_text = models.TextField(
         blank=True,
         editable=False,
-        help_text="Text extracted from the file for search. Empty for scanned or "
-        "unreadable files.",
+        help_text="Text extracted from the file for search. Empty for scanned or unreadable files.",
     )
     page_count = models.PositiveIntegerField(
         null=True,

@@ -1,8 +1,8 @@
 """A single review: the page readers land on from search engines and shared links."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.conf import settings
 from django.db import models
 from django.utils.dateformat import format as format_date
 
