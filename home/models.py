@@ -26,6 +26,15 @@ class HomePage(Page):
     class Meta:
         verbose_name = "home page"
 
+    def route(self, request, path_components):
+        from site_core.routing import route_in_one_query
+
+        if path_components:
+            routed = route_in_one_query(self, request, path_components)
+            if routed is not None:
+                return routed
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from learning.models import PolicyPage, ThemeIndexPage
         from learning.queries import live_reviews

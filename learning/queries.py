@@ -4,20 +4,46 @@ Every public listing goes through `live_reviews()`, so each shows only live, pub
 reviews, loaded with a fixed number of queries however many there are.
 """
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Length, Substr
 
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from learning.models import ReviewPage, ReviewTheme
 
 
-def live_reviews(*, within: Page | None = None) -> QuerySet[ReviewPage]:
+def is_public() -> Q:
+    """Pages with no view restriction on themselves or any ancestor.
+
+    Wagtail's `.public()` reads every restriction first, in a query of its own; this asks
+    the same question inside the listing's own query (a restriction's page path is a
+    prefix of the tree path of every page it covers).
+    """
+    covering = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    return ~Q(Exists(covering))
+
+
+def live_public_reviews() -> QuerySet[ReviewPage]:
+    return ReviewPage.objects.live().filter(is_public())
+
+
+def newest_first() -> tuple:
+    # Reviews whose date is not recorded sort last on every database.
+    return (F("publication_date").desc(nulls_last=True), "-first_published_at", "-pk")
+
+
+def live_reviews(
+    *, within: Page | None = None, queryset: QuerySet | None = None
+) -> QuerySet[ReviewPage]:
     """Live, public reviews, newest publication first, ready to render as cards."""
-    reviews = ReviewPage.objects.live().public()
+    if queryset is None:
+        queryset = live_public_reviews()
     if within is not None:
-        reviews = reviews.descendant_of(within)
+        queryset = queryset.descendant_of(within)
     return (
-        reviews.defer_streamfields()
+        queryset.defer_streamfields()
         .select_related("review_type", "publishing_body")
         .prefetch_related(
             Prefetch(
@@ -25,6 +51,5 @@ def live_reviews(*, within: Page | None = None) -> QuerySet[ReviewPage]:
                 queryset=ReviewTheme.objects.select_related("theme").order_by("sort_order"),
             )
         )
-        # Reviews whose date is not recorded sort last on every database.
-        .order_by(F("publication_date").desc(nulls_last=True), "-first_published_at", "-pk")
+        .order_by(*newest_first())
     )

@@ -1,15 +1,14 @@
-"""The library ("Learning from reviews"): lists the live reviews beneath it."""
+"""The library ("Learning from reviews"): the faceted finder, theme pages and feed."""
 
-from django.core.paginator import Paginator
+from django.http import Http404
 
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-REVIEWS_PER_PAGE = 20
 
-
-class ThemeIndexPage(Page):
+class ThemeIndexPage(RoutablePageMixin, Page):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "document-link"],
@@ -31,11 +30,35 @@ class ThemeIndexPage(Page):
         verbose_name = "review library"
         verbose_name_plural = "review libraries"
 
-    def get_context(self, request, *args, **kwargs):
-        from learning.queries import live_reviews
+    @path("")
+    def library(self, request):
+        from learning.finder import find_reviews
 
-        context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(live_reviews(within=self), REVIEWS_PER_PAGE)
-        # get_page() turns a malformed number into page 1 and one past the end into the last.
-        context["reviews"] = paginator.get_page(request.GET.get("page"))
-        return context
+        finder = find_reviews(request.GET, self)
+        return self.render(request, context_overrides={"finder": finder, "reviews": finder.page})
+
+    @path("themes/")
+    def theme_list(self, request):
+        from learning.terms import vocabulary
+        from learning.themes import live_review_counts
+
+        counts = live_review_counts(self)
+        themes = [(theme, counts.get(theme.id, 0)) for theme in vocabulary().themes]
+        return self.render(
+            request, template="learning/theme_list.html", context_overrides={"themes": themes}
+        )
+
+    @path("themes/<str:slug>/")
+    def theme_detail(self, request, slug):
+        from learning.finder import find_reviews
+        from learning.terms import vocabulary
+
+        theme = vocabulary().by_slug("theme").get(slug)
+        if theme is None:
+            raise Http404("No such theme")
+        finder = find_reviews(request.GET, self, fixed_theme=theme)
+        return self.render(
+            request,
+            template="learning/theme_page.html",
+            context_overrides={"theme": theme, "finder": finder, "reviews": finder.page},
+        )

@@ -217,6 +217,12 @@ class ReviewPage(Page):
                 raise ValidationError(problems)
         return super().save(*args, **kwargs)
 
+    @property
+    def library_url(self) -> str:
+        """The library's address (a review's parent), derived without a query."""
+        url = self.url or ""
+        return url[: url.rstrip("/").rfind("/") + 1] if url else ""
+
     def get_meta_description(self) -> str:
         return self.search_description or self.summary
 

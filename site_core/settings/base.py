@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "learning",
     "site_core",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -119,7 +120,11 @@ WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0
 WAGTAIL_I18N_ENABLED = False
 
 WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database"},
+    "default": {
+        "BACKEND": "wagtail.search.backends.database",
+        # PostgreSQL stems and drops stop words in English ("neglected" finds "neglect").
+        "SEARCH_CONFIG": "english",
+    },
 }
 
 WAGTAILDOCS_DOCUMENT_MODEL = "learning.ReportDocument"

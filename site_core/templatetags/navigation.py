@@ -13,6 +13,9 @@ from django.http import QueryDict
 
 from wagtail.models import Page, Site
 
+from site_core.menu import menu_entries
+from site_core.routing import routed_ancestors
+
 register = template.Library()
 
 TITLE_SEPARATOR = " \N{EN DASH} "
@@ -67,24 +70,22 @@ def page_title(*parts) -> str:
 def main_menu(request, current_page=None) -> list[MenuItem]:
     """The live, public children of the site's root page marked "Show in menus", in order.
 
-    Two queries (pages, view restrictions); the site is cached on the request.
-    `current_page` may be missing or not a page at all; nothing is then marked current.
+    Cached per site (see site_core.menu), so usually no query. `current_page` may be
+    missing or not a page at all; nothing is then marked current.
     """
-    root = _site_root(request)
-    if root is None:
+    site = Site.find_for_request(request) if hasattr(request, "get_host") else None
+    if site is None:
         return []
     current_path = _tree_path(current_page)
     items = []
-    for page in root.get_children().live().public().in_menu().only("title", "url_path", "path"):
-        if current_path == page.path:
+    for entry in menu_entries(site, request):
+        if current_path == entry.path:
             aria_current = "page"
-        elif current_path.startswith(page.path):
+        elif current_path.startswith(entry.path):
             aria_current = "true"
         else:
             aria_current = ""
-        items.append(
-            MenuItem(title=page.title, url=page.get_url(request), aria_current=aria_current)
-        )
+        items.append(MenuItem(title=entry.title, url=entry.url, aria_current=aria_current))
     return items
 
 
@@ -93,12 +94,16 @@ def breadcrumb_trail(request, page=None) -> list[Page]:
     """The pages above `page`, from the site's home page down; the page itself is not included.
 
     Empty on the home page itself, when there is no page (error pages) and for a page
-    outside the site serving the request. One query.
+    outside the site serving the request. No query for a page routed by the home page
+    (its ancestors were found on the way), one otherwise.
     """
     root = _site_root(request)
     path = _tree_path(page)
     if root is None or not path or path == root.path or not path.startswith(root.path):
         return []
+    routed = routed_ancestors(request, page)
+    if routed is not None:
+        return [ancestor for ancestor in routed if ancestor.depth >= root.depth]
     return list(
         page.get_ancestors()
         .filter(depth__gte=root.depth)

@@ -1,0 +1,417 @@
+"""The library's faceted finder: read the address's filters, find and count the reviews.
+
+Everything a reader can do is in the query string (shareable, works without JavaScript):
+`theme` (repeatable; a review must have every theme chosen), `type` (repeatable; any of
+them), `year`, `body`, `q`, `sort` and `page`. Bad input never fails: unknown values are
+ignored and named in a notice, and anything malformed falls back to the default.
+
+The library, the theme pages and the feed all call `find_reviews()`, so they agree.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, ExtractYear
+from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+
+from learning.models import ReviewPage, ReviewTheme
+from learning.queries import is_public, live_public_reviews, live_reviews, newest_first
+from learning.terms import Term, Vocabulary, vocabulary
+
+MAX_QUERY_LENGTH = 200
+MAX_VALUES_PER_PARAMETER = 20
+PER_PAGE = 20
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+NEWEST, OLDEST, RELEVANCE = "newest", "oldest", "relevance"
+SORT_LABELS = {NEWEST: "Newest first", OLDEST: "Oldest first", RELEVANCE: "Best match"}
+
+
+@dataclass
+class Filters:
+    """What the reader asked for, checked against the vocabularies."""
+
+    themes: list[Term] = field(default_factory=list)
+    types: list[Term] = field(default_factory=list)
+    year: int | None = None
+    body: Term | None = None
+    q: str = ""
+    sort: str = NEWEST
+    notices: list[str] = field(default_factory=list)
+    # On a theme's own page that theme is part of the address, not of the query string.
+    fixed_theme: Term | None = None
+
+    @property
+    def all_themes(self) -> list[Term]:
+        return [self.fixed_theme, *self.themes] if self.fixed_theme else self.themes
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.themes or self.types or self.year or self.body or self.q)
+
+    def params(self, *, without: tuple[str, str] | None = None, **replace) -> QueryDict:
+        """The canonical query string of these filters, minus one value or with changes."""
+        values = {
+            "theme": [t.slug for t in self.themes],
+            "type": [t.slug for t in self.types],
+            "year": [str(self.year)] if self.year else [],
+            "body": [self.body.slug] if self.body else [],
+            "q": [self.q] if self.q else [],
+            "sort": [self.sort] if self.sort != default_sort(self.q) else [],
+        }
+        if without:
+            name, value = without
+            values[name] = [v for v in values[name] if v != value]
+        for name, value in replace.items():
+            values[name] = [value] if value else []
+        params = QueryDict(mutable=True)
+        for name, items in values.items():
+            params.setlist(name, items)
+        return params
+
+
+def default_sort(q: str) -> str:
+    return RELEVANCE if q else NEWEST
+
+
+def _clean_text(value: str) -> str:
+    # Control characters (NUL in particular) break databases and mean nothing to search.
+    return " ".join("".join(ch for ch in value if ch.isprintable() or ch.isspace()).split())
+
+
+def _values(params: QueryDict, name: str) -> list[str]:
+    seen: list[str] = []
+    for raw in params.getlist(name)[: MAX_VALUES_PER_PARAMETER * 5]:
+        value = _clean_text(raw).lower()
+        if value and value not in seen:
+            seen.append(value)
+    return seen[:MAX_VALUES_PER_PARAMETER]
+
+
+def _first(params: QueryDict, name: str) -> str:
+    return next((v for v in (_clean_text(r) for r in params.getlist(name)) if v), "")
+
+
+def _quoted(value: str, limit: int = 40) -> str:
+    return f"“{value[:limit]}{'…' if len(value) > limit else ''}”"
+
+
+def parse_filters(
+    params: QueryDict, vocab: Vocabulary | None = None, *, fixed_theme: Term | None = None
+) -> Filters:
+    vocab = vocab or vocabulary()
+    filters = Filters(fixed_theme=fixed_theme)
+
+    for name, kind, label in (("theme", "theme", "theme"), ("type", "type", "review type")):
+        known = vocab.by_slug(kind)
+        chosen = []
+        for slug in _values(params, name):
+            if slug in known:
+                if known[slug] != fixed_theme:
+                    chosen.append(known[slug])
+            else:
+                filters.notices.append(f"There is no {label} {_quoted(slug)}, so it was ignored.")
+        setattr(filters, f"{name}s", chosen)
+
+    year = _first(params, "year")
+    if year:
+        if year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR:
+            filters.year = int(year)
+        else:
+            filters.notices.append(
+                f"{_quoted(year)} is not a year, so reviews from every year are shown."
+            )
+
+    body = _first(params, "body").lower()
+    if body:
+        filters.body = vocab.by_slug("body").get(body)
+        if filters.body is None:
+            filters.notices.append(
+                f"There is no publishing body {_quoted(body)}, so it was ignored."
+            )
+
+    q = _first(params, "q")
+    if len(q) > MAX_QUERY_LENGTH:
+        cut = q[:MAX_QUERY_LENGTH]
+        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        filters.notices.append(
+            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
+            f"it now ends at {_quoted(q[-30:], 30)}."
+        )
+    filters.q = q
+
+    sort = _first(params, "sort").lower()
+    filters.sort = (
+        sort if sort in (NEWEST, OLDEST) or (sort == RELEVANCE and q) else default_sort(q)
+    )
+    return filters
+
+
+# --- Querying ------------------------------------------------------------------------------
+
+
+def _matching_search(q: str) -> QuerySet[ReviewPage]:
+    """Reviews whose indexed text matches `q`, annotated with `_score` (relevance).
+
+    Wagtail's database backend gives back an ordinary queryset, so the finder's own
+    filters compose with it in SQL rather than through a list of ids.
+    """
+    results = get_search_backend().search(q, ReviewPage.objects.all(), order_by_relevance=False)
+    return results.annotate_score("_score").get_queryset()
+
+
+def _apply(reviews: QuerySet, filters: Filters, *, matches=None, skip: str = "") -> QuerySet:
+    """Narrow `reviews` by every filter except the facet named by `skip`."""
+    if skip != "theme":
+        for theme in filters.all_themes:
+            reviews = reviews.filter(
+                Exists(ReviewTheme.objects.filter(page_id=OuterRef("pk"), theme_id=theme.id))
+            )
+    if skip != "type" and filters.types:
+        reviews = reviews.filter(review_type_id__in=[t.id for t in filters.types])
+    if skip != "year" and filters.year:
+        reviews = reviews.filter(
+            publication_date__range=(date(filters.year, 1, 1), date(filters.year, 12, 31))
+        )
+    if skip != "body" and filters.body:
+        reviews = reviews.filter(publishing_body_id=filters.body.id)
+    if matches is not None:
+        reviews = reviews.filter(pk__in=matches.values("pk"))
+    return reviews
+
+
+@dataclass
+class FacetOption:
+    term: Term | None
+    label: str
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facets:
+    total: int = 0
+    themes: list[FacetOption] = field(default_factory=list)
+    types: list[FacetOption] = field(default_factory=list)
+    years: list[FacetOption] = field(default_factory=list)
+    bodies: list[FacetOption] = field(default_factory=list)
+
+    @property
+    def theme_groups(self) -> list[tuple[str, list[FacetOption]]]:
+        from learning.models import Theme
+
+        groups = dict(Theme.Group.choices)
+        grouped: dict[str, list[FacetOption]] = {}
+        for option in self.themes:
+            grouped.setdefault(option.term.group, []).append(option)
+        return [(groups.get(key, "Other themes"), grouped[key]) for key in groups if key in grouped]
+
+
+def _facet_counts(base: QuerySet, filters: Filters, matches) -> dict[str, dict]:
+    """Every facet's counts, each with the other filters kept, and the total: one query."""
+
+    def grouped(queryset, facet, key):
+        return (
+            queryset.order_by()
+            .annotate(facet=Value(facet, output_field=CharField()), key=key)
+            .values_list("facet", "key")
+            .annotate(n=Count("pk"))
+        )
+
+    everything = _apply(base, filters, matches=matches)
+    themes = (
+        ReviewTheme.objects.filter(page_id__in=everything.values("pk"))
+        .order_by()
+        .annotate(facet=Value("theme", output_field=CharField()), key=F("theme_id"))
+        .values_list("facet", "key")
+        .annotate(n=Count("pk"))
+    )
+    parts = [
+        grouped(everything, "total", Value(0, output_field=IntegerField())),
+        grouped(
+            _apply(base, filters, matches=matches, skip="type").exclude(review_type=None),
+            "type",
+            F("review_type_id"),
+        ),
+        grouped(
+            _apply(base, filters, matches=matches, skip="year").exclude(publication_date=None),
+            "year",
+            ExtractYear("publication_date"),
+        ),
+        grouped(
+            _apply(base, filters, matches=matches, skip="body").exclude(publishing_body=None),
+            "body",
+            F("publishing_body_id"),
+        ),
+    ]
+    counts: dict[str, dict] = {"total": {}, "theme": {}, "type": {}, "year": {}, "body": {}}
+    for facet, key, n in themes.union(*parts, all=True):
+        counts[facet][key] = n
+    return counts
+
+
+def _facets(counts: dict[str, dict], filters: Filters, vocab: Vocabulary) -> Facets:
+    facets = Facets(total=sum(counts["total"].values()))
+    chosen_themes = {t.slug for t in filters.themes}
+    for term in vocab.themes:
+        n = counts["theme"].get(term.id, 0)
+        if term != filters.fixed_theme and (n or term.slug in chosen_themes):
+            facets.themes.append(
+                FacetOption(term, term.name, term.slug, n, term.slug in chosen_themes)
+            )
+    chosen_types = {t.slug for t in filters.types}
+    for term in vocab.types:
+        n = counts["type"].get(term.id, 0)
+        facets.types.append(FacetOption(term, term.name, term.slug, n, term.slug in chosen_types))
+    for year in sorted(
+        set(counts["year"]) | ({filters.year} if filters.year else set()), reverse=True
+    ):
+        n = counts["year"].get(year, 0)
+        facets.years.append(FacetOption(None, str(year), str(year), n, year == filters.year))
+    for term in vocab.bodies:
+        n = counts["body"].get(term.id, 0)
+        if n or term == filters.body:
+            facets.bodies.append(FacetOption(term, term.name, term.slug, n, term == filters.body))
+    return facets
+
+
+def _text_subquery(model) -> Subquery:
+    """The plain text the search index holds for each row, for result snippets."""
+    from wagtail.search.models import IndexEntry
+
+    text_field = "body_text" if hasattr(IndexEntry, "body_text") else "body"
+    return Subquery(
+        IndexEntry.objects.filter(
+            content_type_id=ContentType.objects.get_for_model(model).pk,
+            object_id=Cast(OuterRef("pk"), CharField()),
+        ).values(text_field)[:1]
+    )
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+@dataclass
+class FinderResult:
+    filters: Filters
+    facets: Facets
+    page: object  # a django.core.paginator.Page of ReviewPage
+    chips: list[Chip]
+
+    @property
+    def total(self) -> int:
+        return self.facets.total
+
+
+def find_reviews(
+    params: QueryDict, within: Page, *, fixed_theme: Term | None = None
+) -> FinderResult:
+    vocab = vocabulary()
+    filters = parse_filters(params, vocab, fixed_theme=fixed_theme)
+    base = live_public_reviews().descendant_of(within)
+    matches = _matching_search(filters.q) if filters.q else None
+
+    facets = _facets(_facet_counts(base, filters, matches), filters, vocab)
+
+    if filters.sort == RELEVANCE:
+        # Filter the search's own queryset so its relevance score can order the page.
+        ordered = _apply(
+            live_reviews(queryset=matches.filter(is_public(), live=True).descendant_of(within)),
+            filters,
+        )
+        ordered = ordered.order_by(F("_score").desc(), *newest_first())
+    else:
+        ordered = _apply(live_reviews(within=within), filters, matches=matches)
+        if filters.sort == OLDEST:
+            ordered = ordered.order_by(
+                F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
+            )
+    if filters.q:
+        ordered = ordered.annotate(_search_text=_text_subquery(ReviewPage))
+
+    paginator = Paginator(ordered, PER_PAGE)
+    paginator.__dict__["count"] = facets.total  # known already: saves a COUNT query
+    page = paginator.get_page(params.get("page"))
+    if filters.q:
+        for review in page:
+            review.snippet = highlight(review._search_text or "", filters.q)
+
+    return FinderResult(filters, facets, page, _chips(filters))
+
+
+def _chips(filters: Filters) -> list[Chip]:
+    def url(name, value):
+        query = filters.params(without=(name, value)).urlencode()
+        return f"?{query}" if query else "?"
+
+    chips = [Chip(f"Theme: {t.name}", url("theme", t.slug)) for t in filters.themes]
+    chips += [Chip(f"Type: {t.name}", url("type", t.slug)) for t in filters.types]
+    if filters.year:
+        chips.append(Chip(f"Year: {filters.year}", url("year", str(filters.year))))
+    if filters.body:
+        chips.append(Chip(f"Published by: {filters.body.name}", url("body", filters.body.slug)))
+    if filters.q:
+        chips.append(Chip(f"Search: {filters.q}", url("q", filters.q)))
+    return chips
+
+
+# --- Snippets ---------------------------------------------------------------------------
+
+SNIPPET_BEFORE, SNIPPET_AFTER = 80, 160
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _term_patterns(q: str) -> list[str]:
+    """A loose stem for each search word, so "neglected" is marked for "neglect"."""
+    stems = []
+    for word in _WORD.findall(q.lower()):
+        if len(word) < 2:
+            continue
+        stems.append(re.escape(word[: max(4, len(word) - 2)] if len(word) > 5 else word))
+    return stems
+
+
+def highlight(text: str, q: str) -> SafeString:
+    """A short extract of `text` around the first match of `q`, matches in <mark>."""
+    stems = _term_patterns(q)
+    # \x00 and \x01 mark matches below; drop any the text brought with it.
+    text = " ".join(text.replace("\x00", " ").replace("\x01", " ").split())
+    if not stems or not text:
+        return mark_safe("")
+    pattern = re.compile(r"\b(?:" + "|".join(stems) + r")\w*", re.IGNORECASE)
+    first = pattern.search(text)
+    if first is None:
+        return mark_safe("")
+    start = max(0, first.start() - SNIPPET_BEFORE)
+    end = min(len(text), first.end() + SNIPPET_AFTER)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > first.end() else end
+    extract = text[start:end]
+    marked = pattern.sub(lambda m: f"\x00{m.group(0)}\x01", extract)
+    html = escape(marked).replace("\x00", "<mark>").replace("\x01", "</mark>")
+    return mark_safe(("…" if start else "") + html + ("…" if end < len(text) else ""))
