@@ -9,7 +9,11 @@ LOCK := requirements/dev.txt
 # Tests run on PostgreSQL unless TEST_DATABASE_URL names another database.
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning
 
-.PHONY: help run serve test lint format install lock demo
+# `make bench` fills its own PostgreSQL database with generated reviews (see bench/README.md).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench
+BENCH_REVIEWS ?= 10000
+
+.PHONY: help run serve test lint format install lock demo bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,6 +30,17 @@ serve: ## Serve the site on 127.0.0.1:8000 (no set-up)
 
 test: install ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
+	@url='$(BENCH_DATABASE_URL)'; name="$${url##*/}"; server="$${url%/*}"; \
+	psql "$$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$$name'" | grep -q 1 \
+		|| createdb --maintenance-db="$$server/postgres" "$$name"
+	export DATABASE_URL='$(BENCH_DATABASE_URL)' MEDIA_ROOT='$(CURDIR)/var/bench-media' \
+		LOG_LEVEL=WARNING; \
+	$(BIN)/python manage.py migrate --noinput --verbosity 0 \
+	&& $(BIN)/python manage.py load_demo_content > /dev/null \
+	&& $(BIN)/python bench/generate.py --ensure --reviews $(BENCH_REVIEWS) \
+	&& $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install ## The quality gates CI runs besides the tests
 	$(BIN)/ruff check .

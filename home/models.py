@@ -3,6 +3,7 @@
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
 
 LATEST_REVIEWS = 3
 
@@ -22,6 +23,8 @@ class HomePage(Page):
     template = "home/home_page.html"
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # Site search (/search/) finds the home page by its introduction too.
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
         verbose_name = "home page"

@@ -4,7 +4,17 @@ Every public listing goes through `live_reviews()`, so each shows only live, pub
 reviews, loaded with a fixed number of queries however many there are.
 """
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Length, Substr
 
 from wagtail.models import Page, PageViewRestriction
@@ -52,4 +62,35 @@ def live_reviews(
             )
         )
         .order_by(*newest_first())
+    )
+
+
+RELATED_REVIEWS = 3
+
+
+def related_reviews(
+    review: ReviewPage, theme_ids: list[int], limit: int = RELATED_REVIEWS
+) -> list[ReviewPage]:
+    """Other live, public reviews in the same library that share a theme with `review`.
+
+    Most themes in common first, then newest; at most `limit`, in one query. Each has its
+    review type loaded (for a card) but not its themes: a related card does not show them.
+    """
+    if not theme_ids or not review.path:
+        return []
+    shared = (
+        ReviewTheme.objects.filter(page_id=OuterRef("pk"), theme_id__in=theme_ids)
+        .order_by()
+        .values("page_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        live_public_reviews()
+        .sibling_of(review, inclusive=False)
+        .annotate(shared_themes=Subquery(shared, output_field=IntegerField()))
+        .filter(shared_themes__gt=0)
+        .defer_streamfields()
+        .select_related("review_type")
+        .order_by(F("shared_themes").desc(), *newest_first())[:limit]
     )

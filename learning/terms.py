@@ -2,17 +2,21 @@
 
 Every finder view needs all themes, review types and publishing bodies (to read slugs
 in the address and to label facets). They are small and change rarely, so they are
-read in one query and cached; saving or deleting any term clears the cache (see
-learning/signals.py). In production the cache is shared (Redis), so every process sees
-the change; the timeout bounds staleness should an invalidation ever be missed.
+read in one query and cached; saving or deleting any term clears the cache, and renaming
+one re-indexes the reviews that show it (receivers connected by `connect()`).
+
+The cache must be shared by every web process (Redis in production) for a change to
+reach them all; the timeout bounds staleness should an invalidation ever be missed.
 """
 
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import CharField, F, IntegerField, Value
+from django.db.models.signals import post_delete, post_save
 
-from learning.models import PublishingBody, ReviewType, Theme
+from learning.models import PublishingBody, ReviewPage, ReviewType, Theme
 
 CACHE_KEY = "learning:terms:v1"
 CACHE_TIMEOUT = 300
@@ -94,3 +98,31 @@ def vocabulary() -> Vocabulary:
 
 def forget_vocabulary(**kwargs) -> None:
     cache.delete(CACHE_KEY)
+
+
+def _reindex_reviews_using(term_field: str, term) -> None:
+    """Re-index the reviews that show a renamed term, so searches use its new name."""
+    from wagtail.search import index
+
+    for review in ReviewPage.objects.filter(**{term_field: term}).specific().iterator():
+        index.insert_or_update_object(review)
+
+
+def term_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    forget_vocabulary()
+    if created or raw:
+        return
+    term_field = {
+        Theme: "review_themes__theme",
+        ReviewType: "review_type",
+        PublishingBody: "publishing_body",
+    }[sender]
+    transaction.on_commit(lambda: _reindex_reviews_using(term_field, instance), robust=True)
+
+
+def connect() -> None:
+    for model in (Theme, ReviewType, PublishingBody):
+        post_save.connect(term_saved, sender=model, dispatch_uid=f"terms_saved_{model.__name__}")
+        post_delete.connect(
+            forget_vocabulary, sender=model, dispatch_uid=f"terms_deleted_{model.__name__}"
+        )

@@ -13,3 +13,13 @@ def home(db):
 @pytest.fixture
 def library(home):
     return ThemeIndexPageFactory(parent=home)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached vocabularies and menus must not outlive the test (and its database) that made them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

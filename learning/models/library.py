@@ -30,12 +30,24 @@ class ThemeIndexPage(RoutablePageMixin, Page):
         verbose_name = "review library"
         verbose_name_plural = "review libraries"
 
+    def _sub_page_url(self, request, name: str, *args) -> str:
+        """The absolute address of one of this page's routes, for canonical links."""
+        return (self.get_full_url(request) or "") + self.reverse_subpage(name, args=args)
+
     @path("")
     def library(self, request):
+        from learning.feeds import feed_link
         from learning.finder import find_reviews
 
         finder = find_reviews(request.GET, self)
-        return self.render(request, context_overrides={"finder": finder, "reviews": finder.page})
+        return self.render(
+            request,
+            context_overrides={
+                "finder": finder,
+                "reviews": finder.page,
+                "feed": feed_link(self, finder.filters, request),
+            },
+        )
 
     @path("themes/")
     def theme_list(self, request):
@@ -45,11 +57,17 @@ class ThemeIndexPage(RoutablePageMixin, Page):
         counts = live_review_counts(self)
         themes = [(theme, counts.get(theme.id, 0)) for theme in vocabulary().themes]
         return self.render(
-            request, template="learning/theme_list.html", context_overrides={"themes": themes}
+            request,
+            template="learning/theme_list.html",
+            context_overrides={
+                "themes": themes,
+                "canonical_url": self._sub_page_url(request, "theme_list"),
+            },
         )
 
     @path("themes/<str:slug>/")
     def theme_detail(self, request, slug):
+        from learning.feeds import feed_link
         from learning.finder import find_reviews
         from learning.terms import vocabulary
 
@@ -60,5 +78,36 @@ class ThemeIndexPage(RoutablePageMixin, Page):
         return self.render(
             request,
             template="learning/theme_page.html",
-            context_overrides={"theme": theme, "finder": finder, "reviews": finder.page},
+            context_overrides={
+                "theme": theme,
+                "finder": finder,
+                "reviews": finder.page,
+                "feed": feed_link(self, finder.filters, request),
+                "canonical_url": self._sub_page_url(request, "theme_detail", theme.slug),
+                "meta_description": theme.description,
+            },
         )
+
+    @path("feed/")
+    def feed(self, request):
+        """The Atom feed of the reviews the library lists for the same query string."""
+        from learning.feeds import review_feed
+
+        return review_feed(request, self)
+
+    def get_sitemap_urls(self, request=None):
+        """The library, its list of themes and the page of every theme that has reviews."""
+        from learning.terms import vocabulary
+        from learning.themes import live_review_counts
+
+        urls = super().get_sitemap_urls(request)
+        base = urls[0]["location"] if urls else None
+        if base:
+            counts = live_review_counts(self)
+            urls.append({"location": base + self.reverse_subpage("theme_list")})
+            urls += [
+                {"location": base + self.reverse_subpage("theme_detail", args=[theme.slug])}
+                for theme in vocabulary().themes
+                if counts.get(theme.id)
+            ]
+        return urls

@@ -12,6 +12,7 @@ from wagtail.search import index
 from modelcluster.fields import ParentalKey
 
 from learning.blocks import PolicyBodyBlock
+from learning.extraction import text_for_search_index
 
 
 class PolicyPage(Page):
@@ -70,10 +71,16 @@ class PolicyPage(Page):
         *Page.search_fields,
         index.SearchField("intro"),
         index.SearchField("body"),
+        index.SearchField("document_text"),
     ]
 
     class Meta:
         verbose_name = "policy page"
+
+    def document_text(self) -> str:
+        """The extracted text of the page's documents, in order, for the search index."""
+        links = self.documents.select_related("document")
+        return text_for_search_index(link.document for link in links)
 
     def clean(self):
         super().clean()

@@ -22,6 +22,7 @@ from wagtail.search import index
 from modelcluster.fields import ParentalKey
 
 from learning.blocks import ReviewBodyBlock
+from learning.extraction import text_for_search_index
 from learning.forms import ReviewPageForm, review_publish_problems
 
 SUMMARY_MAX_LENGTH = 300
@@ -181,6 +182,7 @@ class ReviewPage(Page):
             "review_themes", [index.RelatedFields("theme", [index.SearchField("name")])]
         ),
         index.RelatedFields("authors", [index.SearchField("name")]),
+        index.SearchField("report_text"),
         index.FilterField("publication_date"),
         index.FilterField("review_type"),
     ]
@@ -200,6 +202,60 @@ class ReviewPage(Page):
             DatePrecision.YEAR: "Y",
         }[precision]
         return format_date(self.publication_date, pattern)
+
+    @property
+    def iso_date(self) -> str:
+        """The publication date in ISO 8601 to the precision shown: "2021-03-01", "2021-03"
+        or "2021"; empty when it is not shown. For machines (schema.org, <time>)."""
+        precision = self.publication_date_precision
+        if self.publication_date is None or precision == DatePrecision.NOT_RECORDED:
+            return ""
+        length = {DatePrecision.DAY: 10, DatePrecision.MONTH: 7, DatePrecision.YEAR: 4}
+        return self.publication_date.isoformat()[: length[precision]]
+
+    @property
+    def key_themes(self) -> list:
+        """The review's key themes in order, as vocabulary terms (each has slug and name).
+
+        One query for the review's theme links, none when a listing has prefetched them;
+        the names come from the cached vocabulary (learning.terms), not one query per theme.
+        """
+        from learning.terms import vocabulary
+
+        by_id = vocabulary().by_id("theme")
+        return [by_id.get(link.theme_id) or link.theme for link in self.review_themes.all()]
+
+    def get_context(self, request, *args, **kwargs):
+        """The review's facts, read once and shared by the page, its metadata and JSON-LD.
+
+        The type and publishing body come from the cached vocabulary, the library's title
+        from the pages found while routing, so the page's queries do not grow with them.
+        """
+        from learning.queries import related_reviews
+        from learning.structured_data import review_structured_data
+        from learning.terms import vocabulary
+        from site_core.routing import routed_ancestors
+
+        context = super().get_context(request, *args, **kwargs)
+        vocab = vocabulary()
+
+        def term(kind: str, pk: int | None, field: str):
+            if pk is None:
+                return None
+            return vocab.by_id(kind).get(pk) or getattr(self, field)
+
+        ancestors = routed_ancestors(request, self)
+        library = ancestors[-1] if ancestors else self.get_parent()
+        context.update(
+            review_type=term("type", self.review_type_id, "review_type"),
+            publishing_body=term("body", self.publishing_body_id, "publishing_body"),
+            key_themes=self.key_themes,
+            authors=list(self.authors.all()),
+            library_title=library.title if library else "",
+        )
+        context["related_reviews"] = related_reviews(self, [t.id for t in context["key_themes"]])
+        context["structured_data"] = review_structured_data(self, request, context)
+        return context
 
     def save(self, *args, **kwargs):
         # The admin form reports missing essentials to editors; this guards every other
@@ -225,6 +281,11 @@ class ReviewPage(Page):
 
     def get_meta_description(self) -> str:
         return self.search_description or self.summary
+
+    def report_text(self) -> str:
+        """The extracted text of the review's reports, in order, for the search index."""
+        links = self.report_documents.select_related("document")
+        return text_for_search_index(link.document for link in links)
 
 
 class ReviewTheme(Orderable):

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "site_core",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # the sitemap.xml template wagtail.contrib.sitemaps renders
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A cache shared by every process (Redis) in production: cached vocabularies and menus are
+# cleared on change, and a per-process cache would keep other processes' copies stale.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
 
 # Complex page forms (StreamFields, several inline panels) exceed Django's default of 1,000.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
