@@ -8,12 +8,10 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.functions import Length, Substr
 
@@ -78,18 +76,13 @@ def related_reviews(
     """
     if not theme_ids or not review.path:
         return []
-    shared = (
-        ReviewTheme.objects.filter(page_id=OuterRef("pk"), theme_id__in=theme_ids)
-        .order_by()
-        .values("page_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    # Driven from the theme links (indexed by theme): only reviews sharing a theme are
+    # grouped and counted, rather than a subquery run for every review in the library.
     return list(
         live_public_reviews()
         .sibling_of(review, inclusive=False)
-        .annotate(shared_themes=Subquery(shared, output_field=IntegerField()))
-        .filter(shared_themes__gt=0)
+        .filter(review_themes__theme_id__in=theme_ids)
+        .annotate(shared_themes=Count("review_themes"))
         .defer_streamfields()
         .select_related("review_type")
         .order_by(F("shared_themes").desc(), *newest_first())[:limit]
