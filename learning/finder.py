@@ -14,6 +14,7 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -200,6 +201,12 @@ def _matching_search(q: str) -> QuerySet[ReviewPage]:
     selected = set(matches.query.annotation_select) - {"_vector_"}
     matches.query.set_annotation_mask(selected)
     return matches
+
+
+def best_match_first():
+    # PostgreSQL's ts_rank grows with relevance; SQLite FTS5's bm25 score falls with it.
+    score = F("_score")
+    return score.asc() if connection.vendor == "sqlite" else score.desc()
 
 
 def searchable_words(q: str) -> str:
@@ -392,7 +399,7 @@ def find_reviews(
             live_reviews(queryset=matches.filter(is_public(), live=True).descendant_of(within)),
             filters,
         )
-        ordered = ordered.order_by(F("_score").desc(), *newest_first())
+        ordered = ordered.order_by(best_match_first(), *newest_first())
     else:
         ordered = _apply(live_reviews(within=within), filters, matches=matches)
         if filters.sort == OLDEST:

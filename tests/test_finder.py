@@ -293,3 +293,25 @@ def test_postgres_search_matches_other_forms_of_a_word(client, library, reviews)
     _, finder = finder_for(client, library, "q=neglected")
 
     assert set(titles(finder)) == {"Child A", "Child B"}
+
+
+def test_best_match_comes_first_on_every_database(client, library, themes):
+    ReviewPageFactory(
+        parent=library,
+        title="Child E",
+        summary="A review about a family move.",
+        body=[("text", "<p>One worker mentioned possible neglect once.</p>")],
+        publication_date=date(2024, 1, 1),
+        themes=[themes["voice-of-the-child"]],
+    )
+    ReviewPageFactory(
+        parent=library,
+        title="Neglect of Child F",
+        summary="Neglect: chronic neglect over years, neglect that agencies missed.",
+        publication_date=date(2019, 1, 1),
+        themes=[themes["neglect"]],
+    )
+
+    _, finder = finder_for(client, library, "q=neglect&sort=relevance")
+
+    assert titles(finder) == ["Neglect of Child F", "Child E"]

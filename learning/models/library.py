@@ -6,6 +6,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
 
 
 class ThemeIndexPage(RoutablePageMixin, Page):
@@ -25,6 +26,7 @@ class ThemeIndexPage(RoutablePageMixin, Page):
     template = "learning/theme_index_page.html"
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
         verbose_name = "review library"
