@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -124,8 +123,22 @@ def _first(params: QueryDict, name: str) -> str:
     return next((v for v in (_clean_text(r) for r in params.getlist(name)) if v), "")
 
 
-def _quoted(value: str, limit: int = 40) -> str:
+def quoted(value: str, limit: int = 40) -> str:
     return f"“{value[:limit]}{'…' if len(value) > limit else ''}”"
+
+
+def read_search_text(params: QueryDict) -> tuple[str, list[str]]:
+    """The search words from the address, tidied and cut to length, and any notices."""
+    q = _first(params, "q")
+    notices = []
+    if len(q) > MAX_QUERY_LENGTH:
+        cut = q[:MAX_QUERY_LENGTH]
+        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        notices.append(
+            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
+            f"it now ends at {quoted(q[-30:], 30)}."
+        )
+    return q, notices
 
 
 def parse_filters(
@@ -142,7 +155,7 @@ def parse_filters(
                 if known[slug] != fixed_theme:
                     chosen.append(known[slug])
             else:
-                filters.notices.append(f"There is no {label} {_quoted(slug)}, so it was ignored.")
+                filters.notices.append(f"There is no {label} {quoted(slug)}, so it was ignored.")
         setattr(filters, f"{name}s", chosen)
 
     year = _first(params, "year")
@@ -152,7 +165,7 @@ def parse_filters(
             filters.year = int(year)
         else:
             filters.notices.append(
-                f"{_quoted(year)} is not a year, so reviews from every year are shown."
+                f"{quoted(year)} is not a year, so reviews from every year are shown."
             )
 
     body = _first(params, "body").lower()
@@ -160,18 +173,12 @@ def parse_filters(
         filters.body = vocab.by_slug("body").get(body)
         if filters.body is None:
             filters.notices.append(
-                f"There is no publishing body {_quoted(body)}, so it was ignored."
+                f"There is no publishing body {quoted(body)}, so it was ignored."
             )
 
-    q = _first(params, "q")
-    if len(q) > MAX_QUERY_LENGTH:
-        cut = q[:MAX_QUERY_LENGTH]
-        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        filters.notices.append(
-            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
-            f"it now ends at {_quoted(q[-30:], 30)}."
-        )
+    q, notices = read_search_text(params)
     filters.q = q
+    filters.notices.extend(notices)
 
     sort = _first(params, "sort").lower()
     filters.sort = (
@@ -348,14 +355,18 @@ def _facets(counts: dict[str, dict], filters: Filters, vocab: Vocabulary) -> Fac
     return facets
 
 
-def _text_subquery(model) -> Subquery:
-    """The plain text the search index holds for each row, for result snippets."""
+def index_text() -> Subquery:
+    """The plain text the search index holds for each page, for result snippets.
+
+    Pages are indexed under their specific content type, which is the page's own
+    `content_type`, so one subquery serves every page type.
+    """
     from wagtail.search.models import IndexEntry
 
     text_field = "body_text" if hasattr(IndexEntry, "body_text") else "body"
     return Subquery(
         IndexEntry.objects.filter(
-            content_type_id=ContentType.objects.get_for_model(model).pk,
+            content_type_id=OuterRef("content_type_id"),
             object_id=Cast(OuterRef("pk"), CharField()),
         ).values(text_field)[:1]
     )
@@ -407,7 +418,7 @@ def find_reviews(
                 F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
             )
     if filters.q:
-        ordered = ordered.annotate(_search_text=_text_subquery(ReviewPage))
+        ordered = ordered.annotate(_search_text=index_text())
 
     paginator = Paginator(ordered, per_page)
     paginator.__dict__["count"] = facets.total  # known already: saves a COUNT query

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import CharField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.html import strip_tags
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
-from learning.finder import MAX_QUERY_LENGTH, _clean_text, _quoted, highlight, searchable_words
+from learning.finder import highlight, index_text, quoted, read_search_text, searchable_words
 from learning.queries import is_public
 
 PER_PAGE = 20
@@ -62,7 +61,7 @@ class SiteSearch:
     @property
     def title(self) -> str:
         """The page's own part of <title>."""
-        return f"Search results for {_quoted(self.q, 60)}" if self.q else "Search"
+        return f"Search results for {quoted(self.q, 60)}" if self.q else "Search"
 
     @property
     def params(self) -> QueryDict:
@@ -71,37 +70,6 @@ class SiteSearch:
         if self.q:
             params["q"] = self.q
         return params
-
-
-def read_query(params: QueryDict) -> tuple[str, list[str]]:
-    """The search words from the address, tidied and cut to length, and any notices."""
-    q = next((v for v in (_clean_text(raw) for raw in params.getlist("q")) if v), "")
-    notices = []
-    if len(q) > MAX_QUERY_LENGTH:
-        cut = q[:MAX_QUERY_LENGTH]
-        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        notices.append(
-            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
-            f"it now ends at {_quoted(q[-30:], 30)}."
-        )
-    return q, notices
-
-
-def _index_text() -> Subquery:
-    """The plain text the search index holds for each page (whatever its type), for snippets.
-
-    Pages are indexed under their specific content type, which is the page's own
-    `content_type`, so one subquery serves every page type.
-    """
-    from wagtail.search.models import IndexEntry
-
-    text_field = "body_text" if hasattr(IndexEntry, "body_text") else "body"
-    return Subquery(
-        IndexEntry.objects.filter(
-            content_type_id=OuterRef("content_type_id"),
-            object_id=Cast(OuterRef("pk"), CharField()),
-        ).values(text_field)[:1]
-    )
 
 
 def matching_pages(q: str, root: Page) -> QuerySet:
@@ -122,7 +90,7 @@ def matching_pages(q: str, root: Page) -> QuerySet:
         results.get_queryset()
         .filter(is_public(), live=True)
         .descendant_of(root, inclusive=True)
-        .annotate(_search_text=_index_text())
+        .annotate(_search_text=index_text())
         .values_list("pk", "content_type_id", "_search_text")
     )
 
@@ -156,7 +124,7 @@ def _description(page: Page) -> str:
 
 
 def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
-    q, notices = read_query(params)
+    q, notices = read_search_text(params)
     search = SiteSearch(q=q, notices=notices)
     if not q or site is None:
         return search
