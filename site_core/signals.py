@@ -1,13 +1,18 @@
 """Keep cached navigation and the search index in step with published pages."""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from site_core.menu import forget_menus
+
+# Sent by the scheduler once a tick, inside its lock, after publishing and expiring what was
+# due, with `now` (the tick's time) and `since` (the previous tick's time, or None). Apps
+# connect here to apply their own dates, e.g. report availability windows.
+scheduler_tick = Signal()
 
 
 @receiver(page_published)

@@ -363,10 +363,18 @@ class ReviewDocument(Orderable):
         help_text="Optional: a title for the link if the kind alone is not enough, for example "
         "“Partnership response to the Panel”.",
     )
+    available_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Optional: the last day the public can download this document. From the day "
+        "after, readers are told it is no longer published and how to request a copy (the "
+        "review page, its summary and other documents stay). Leave empty to keep it published.",
+    )
 
     panels = [
         FieldPanel("document"),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("title")]),
+        FieldPanel("available_until"),
     ]
 
     @property
