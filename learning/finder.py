@@ -8,10 +8,10 @@ ignored and named in a notice, and anything malformed falls back to the default.
 The library, the theme pages and the feed all call `find_reviews()`, so they agree.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -19,24 +19,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Cast, ExtractYear
 from django.http import QueryDict
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from wagtail.models import Page
-from wagtail.search.backends import get_search_backend
 
-from learning.models import ReviewPage, ReviewTheme
-from learning.queries import is_public, live_public_reviews, live_reviews, newest_first
+from learning.models import ReviewTheme
+from learning.queries import live_public_reviews, live_reviews, newest_first
 from learning.terms import Term, Vocabulary, vocabulary
+from site_core.text_search import TextSearch, highlight, index_text
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_PARAMETER = 20
@@ -190,42 +186,7 @@ def parse_filters(
 # --- Querying ------------------------------------------------------------------------------
 
 
-def _matching_search(q: str) -> QuerySet[ReviewPage]:
-    """Reviews whose indexed text matches `q`, annotated with `_score` (relevance).
-
-    Wagtail's database backend gives back an ordinary queryset, so the finder's own
-    filters compose with it in SQL rather than through a list of ids.
-    """
-    words = searchable_words(q)
-    if not words:
-        return ReviewPage.objects.none().annotate(_score=Value(0.0, output_field=FloatField()))
-    results = get_search_backend().search(words, ReviewPage.objects.all(), order_by_relevance=False)
-    matches = results.annotate_score("_score").get_queryset()
-    # PostgreSQL's backend annotates each row with its whole search vector (`_vector_`, the
-    # title's and body's combined) in order to filter on it. Filtering is all it is needed
-    # for: selected too, it is built for every match before the relevance sort (at 10,000
-    # reviews, most of that query's time). Select everything else.
-    selected = set(matches.query.annotation_select) - {"_vector_"}
-    matches.query.set_annotation_mask(selected)
-    return matches
-
-
-def best_match_first():
-    # PostgreSQL's ts_rank grows with relevance; SQLite FTS5's bm25 score falls with it.
-    score = F("_score")
-    return score.asc() if connection.vendor == "sqlite" else score.desc()
-
-
-def searchable_words(q: str) -> str:
-    """The words of `q`, without the punctuation that search engines read as syntax.
-
-    A lone quote or backslash is an error to SQLite's FTS5 query parser; readers mean
-    words, so only words are searched for.
-    """
-    return " ".join(_WORD.findall(q))
-
-
-def _apply(reviews: QuerySet, filters: Filters, *, matches=None, skip: str = "") -> QuerySet:
+def _apply(reviews: QuerySet, filters: Filters, *, search=None, skip: str = "") -> QuerySet:
     """Narrow `reviews` by every filter except the facet named by `skip`."""
     if skip != "theme":
         for theme in filters.all_themes:
@@ -240,8 +201,8 @@ def _apply(reviews: QuerySet, filters: Filters, *, matches=None, skip: str = "")
         )
     if skip != "body" and filters.body:
         reviews = reviews.filter(publishing_body_id=filters.body.id)
-    if matches is not None:
-        reviews = reviews.filter(pk__in=matches.values("pk"))
+    if search is not None:
+        reviews = search.filter(reviews)
     return reviews
 
 
@@ -273,53 +234,78 @@ class Facets:
         return [(groups.get(key, "Other themes"), grouped[key]) for key in groups if key in grouped]
 
 
-def _facet_counts(base: QuerySet, filters: Filters, matches) -> dict[str, dict]:
+def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
     """Every facet's counts, each with the other filters kept, and the total: one query.
 
-    The reviews matching every filter are grouped once by type, year and publisher together;
-    the total and the counts of each of those facets whose own filter is not in use are sums
-    of those groups (for such a facet, "the other filters" are all the filters). Only a facet
-    whose filter is in use needs a part of its own, over the reviews the other filters keep.
-    Scanning the reviews once rather than four times is what keeps the library fast with
-    thousands of them.
+    The reviews matching every filter are found once (`kept`, a common table expression:
+    with a search, that is where its cost lies) and grouped twice: by theme, through the
+    theme links, and by type, year and publisher together. The total and the counts of each
+    of those facets whose own filter is not in use are sums of the second grouping (for
+    such a facet, "the other filters" are all the filters). Only a facet whose filter is in
+    use needs a part of its own, over the reviews the other filters keep. Finding the
+    reviews once rather than once per facet is what keeps the library fast with thousands
+    of them.
     """
-    # Typed, so that a column of the union that is empty in its first parts still matches
-    # the numbers of a later one on PostgreSQL.
-    no_key = Cast(Value(None), output_field=IntegerField())
     keys = {
         "type": F("review_type_id"),
         "year": ExtractYear("publication_date"),
         "body": F("publishing_body_id"),
     }
     in_use = {"type": bool(filters.types), "year": bool(filters.year), "body": bool(filters.body)}
+    # Typed, so that a column of the union that is empty in its first parts still matches
+    # the numbers of a later one on PostgreSQL.
+    no_key = "CAST(NULL AS integer)"
 
-    def grouped(queryset, facet, **key_values):
-        named = {f"{name}_key": key_values.get(name, no_key) for name in keys}
-        return (
-            queryset.order_by()
-            .annotate(facet=Value(facet, output_field=CharField()), **named)
-            .values_list("facet", *named)
-            .annotate(n=Count("pk"))
-        )
-
-    everything = _apply(base, filters, matches=matches)
-    # The themes' part has one key, the theme, carried in the first key column.
-    themes = grouped(
-        ReviewTheme.objects.filter(page_id__in=everything.values("pk")), "theme", type=F("theme_id")
+    kept = (
+        _apply(base, filters, search=search)
+        .order_by()
+        .annotate(**{f"{name}_key": key for name, key in keys.items()})
+        .values_list("pk", *(f"{name}_key" for name in keys))
     )
-    parts = [
-        grouped(everything, "all", **{name: keys[name] for name in keys if not in_use[name]}),
-        *(
-            grouped(_apply(base, filters, matches=matches, skip=name), name, **{name: keys[name]})
-            for name in keys
-            if in_use[name]
-        ),
-    ]
     counts: dict[str, dict] = {"total": {}, "theme": {}, "type": {}, "year": {}, "body": {}}
-    for facet, type_key, year_key, body_key, n in themes.union(*parts, all=True):
-        found = {"type": type_key, "year": year_key, "body": body_key}
+    try:
+        kept_sql, params = kept.query.sql_with_params()
+    except EmptyResultSet:  # a search with no words in it: nothing matches
+        return counts
+    params = list(params)
+    all_keys = [f"{name}_key" if not in_use[name] else no_key for name in keys]
+    sql = [
+        f"WITH kept (pk, type_key, year_key, body_key) AS ({kept_sql}) "
+        f"SELECT 'theme', links.theme_id, {no_key}, {no_key}, COUNT(*) "
+        "FROM learning_reviewtheme links INNER JOIN kept ON links.page_id = kept.pk "
+        "GROUP BY links.theme_id "
+        f"UNION ALL SELECT 'all', {', '.join(all_keys)}, COUNT(*) FROM kept "
+        "GROUP BY type_key, year_key, body_key"
+    ]
+    for name, key in keys.items():
+        if in_use[name]:
+            named = {
+                f"{other}_key": key if other == name else Cast(Value(None), IntegerField())
+                for other in keys
+            }
+            part = (
+                _apply(base, filters, search=search, skip=name)
+                .order_by()
+                .annotate(facet=Value(name, output_field=CharField()), **named)
+                .values_list("facet", *named)
+                .annotate(n=Count("pk"))
+            )
+            part_sql, part_params = part.query.sql_with_params()  # empty only if `kept` is
+            # Wrapped: SQLite accepts no parentheses around the parts of a UNION.
+            sql.append(f"UNION ALL SELECT * FROM ({part_sql}) AS {name}_part")
+            params.extend(part_params)
+
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        rows = cursor.fetchall()
+    for facet, *found_keys, n in rows:
+        # PostgreSQL's EXTRACT gives a decimal year.
+        found = {
+            name: int(key) if key is not None else None
+            for name, key in zip(keys, found_keys, strict=True)
+        }
         if facet == "theme":
-            counts["theme"][type_key] = n
+            counts["theme"][found["type"]] = n
         elif facet == "all":
             counts["total"][0] = counts["total"].get(0, 0) + n
             for name, key in found.items():
@@ -355,23 +341,6 @@ def _facets(counts: dict[str, dict], filters: Filters, vocab: Vocabulary) -> Fac
     return facets
 
 
-def index_text() -> Subquery:
-    """The plain text the search index holds for each page, for result snippets.
-
-    Pages are indexed under their specific content type, which is the page's own
-    `content_type`, so one subquery serves every page type.
-    """
-    from wagtail.search.models import IndexEntry
-
-    text_field = "body_text" if hasattr(IndexEntry, "body_text") else "body"
-    return Subquery(
-        IndexEntry.objects.filter(
-            content_type_id=OuterRef("content_type_id"),
-            object_id=Cast(OuterRef("pk"), CharField()),
-        ).values(text_field)[:1]
-    )
-
-
 @dataclass
 class Chip:
     label: str
@@ -400,24 +369,19 @@ def find_reviews(
     vocab = vocabulary()
     filters = parse_filters(params, vocab, fixed_theme=fixed_theme)
     base = live_public_reviews().descendant_of(within)
-    matches = _matching_search(filters.q) if filters.q else None
+    search = TextSearch(filters.q) if filters.q else None
 
-    facets = _facets(_facet_counts(base, filters, matches), filters, vocab)
+    facets = _facets(_facet_counts(base, filters, search), filters, vocab)
 
+    ordered = _apply(live_reviews(within=within), filters, search=search)
     if filters.sort == RELEVANCE:
-        # Filter the search's own queryset so its relevance score can order the page.
-        ordered = _apply(
-            live_reviews(queryset=matches.filter(is_public(), live=True).descendant_of(within)),
-            filters,
+        # Only the reviews the filters keep are scored.
+        ordered = search.with_score(ordered).order_by(search.best_match_first(), *newest_first())
+    elif filters.sort == OLDEST:
+        ordered = ordered.order_by(
+            F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
         )
-        ordered = ordered.order_by(best_match_first(), *newest_first())
-    else:
-        ordered = _apply(live_reviews(within=within), filters, matches=matches)
-        if filters.sort == OLDEST:
-            ordered = ordered.order_by(
-                F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
-            )
-    if filters.q:
+    if search:
         ordered = ordered.annotate(_search_text=index_text())
 
     paginator = Paginator(ordered, per_page)
@@ -445,42 +409,3 @@ def _chips(filters: Filters) -> list[Chip]:
     if filters.q:
         chips.append(Chip(f"Search: {filters.q}", url("q", filters.q)))
     return chips
-
-
-# --- Snippets ---------------------------------------------------------------------------
-
-SNIPPET_BEFORE, SNIPPET_AFTER = 80, 160
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _term_patterns(q: str) -> list[str]:
-    """A loose stem for each search word, so "neglected" is marked for "neglect"."""
-    stems = []
-    for word in _WORD.findall(q.lower()):
-        if len(word) < 2:
-            continue
-        stems.append(re.escape(word[: max(4, len(word) - 2)] if len(word) > 5 else word))
-    return stems
-
-
-def highlight(text: str, q: str) -> SafeString:
-    """A short extract of `text` around the first match of `q`, matches in <mark>."""
-    stems = _term_patterns(q)
-    # \x00 and \x01 mark matches below; drop any the text brought with it.
-    text = " ".join(text.replace("\x00", " ").replace("\x01", " ").split())
-    if not stems or not text:
-        return mark_safe("")
-    pattern = re.compile(r"\b(?:" + "|".join(stems) + r")\w*", re.IGNORECASE)
-    first = pattern.search(text)
-    if first is None:
-        return mark_safe("")
-    start = max(0, first.start() - SNIPPET_BEFORE)
-    end = min(len(text), first.end() + SNIPPET_AFTER)
-    if start:
-        start = text.find(" ", start) + 1 or start
-    if end < len(text):
-        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > first.end() else end
-    extract = text[start:end]
-    marked = pattern.sub(lambda m: f"\x00{m.group(0)}\x01", extract)
-    html = escape(marked).replace("\x00", "<mark>").replace("\x01", "</mark>")
-    return mark_safe(("…" if start else "") + html + ("…" if end < len(text) else ""))

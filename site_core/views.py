@@ -1,12 +1,12 @@
-"""Site search: every live, public page of the site, found through Wagtail's search index.
+"""Site search: every live, public page of the site, found through the search index.
 
-One search box covers reviews, policy pages, the library and the home page. The results
-come from Wagtail's database search backend, which gives back an ordinary queryset: the
-site's own filters (live, public, inside this site) compose with it in SQL, each result
-brings the plain text the index holds for it (for the highlighted snippet) in the same
-query, and the specific pages of one results page are loaded with one query per page type.
-Bad input never fails: control characters are dropped, an over-long search is shortened
-with a notice, and a page number that is not one falls back to the first or last page.
+One search box covers reviews, policy pages, the library and the home page. The matches
+come from the search index (site_core/text_search.py) as a subquery: the site's own
+filters (live, public, inside this site) compose with it in SQL, each result brings the
+plain text the index holds for it (for the highlighted snippet) in the same query, and
+the specific pages of one results page are loaded with one query per page type. Bad input
+never fails: control characters are dropped, an over-long search is shortened with a
+notice, and a page number that is not one falls back to the first or last page.
 """
 
 from collections import defaultdict
@@ -23,10 +23,10 @@ from django.utils.text import Truncator, capfirst
 from django.views.decorators.http import require_safe
 
 from wagtail.models import Page, Site
-from wagtail.search.backends import get_search_backend
 
-from learning.finder import highlight, index_text, quoted, read_search_text, searchable_words
+from learning.finder import quoted, read_search_text
 from learning.queries import is_public
+from site_core.text_search import TextSearch, highlight, index_text
 
 PER_PAGE = 20
 DESCRIPTION_WORDS = 40
@@ -75,22 +75,15 @@ class SiteSearch:
 def matching_pages(q: str, root: Page) -> QuerySet:
     """Live, public pages of the site under `root` matching `q`, best match first.
 
-    Rows of (id, content type id, index text). Only these are selected: the backend's own
-    annotation (the page's whole search vector) stays out of the SELECT list, where
-    PostgreSQL would build it for every matching page before sorting them (at 10,000
-    reviews, three quarters of the query's time for a word most reviews contain).
+    Rows of (id, content type id, index text): only what a results page needs, with the
+    specific pages loaded afterwards for the one page of results shown.
     """
-    words = searchable_words(q)  # as the library does: punctuation is syntax to SQLite
-    if not words:
-        return Page.objects.none().values_list("pk", "content_type_id", "pk")
-    results = get_search_backend().search(words, Page.objects.all(), order_by_relevance=True)
-    # The backend orders by its relevance score (in the direction its database needs) and
-    # returns an ordinary queryset; the site's own conditions are added to it in SQL.
+    search = TextSearch(q)
+    pages = search.filter(Page.objects.filter(is_public(), live=True))
     return (
-        results.get_queryset()
-        .filter(is_public(), live=True)
-        .descendant_of(root, inclusive=True)
+        search.with_score(pages.descendant_of(root, inclusive=True))
         .annotate(_search_text=index_text())
+        .order_by(search.best_match_first(), "-first_published_at", "pk")
         .values_list("pk", "content_type_id", "_search_text")
     )
 
