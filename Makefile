@@ -20,13 +20,19 @@ help: ## List the targets
 
 run: install demo serve ## Set everything up with demo content and serve http://127.0.0.1:8000/
 
-demo: install ## Migrate, load the demo content and print the demo logins (dev settings)
+demo: install ## Migrate, load the demo content, set up sign-off and print the demo logins (dev settings)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_content
+	$(BIN)/python manage.py setup_sign_off
 	$(BIN)/python manage.py create_demo_logins
 
-serve: ## Serve the site on 127.0.0.1:8000 (no set-up)
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+# The scheduler publishes scheduled pages on the minute (docs/scheduling.md). Ctrl-C stops
+# both; if either one exits, the other is stopped too and make reports its status.
+serve: ## Serve the site on 127.0.0.1:8000 with the publishing scheduler (no set-up)
+	@trap 'kill $$web $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000 & web=$$!; \
+	wait -n
 
 test: install ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,21 +1,34 @@
-"""Read the text of a report document once its upload, or a replacement file, has committed.
+"""Read the text of a report document once its upload, or a replacement file, has committed;
+announce reports whose availability window has closed, at each scheduler tick.
 
-Connected in LearningConfig.ready(). The task is enqueued in transaction.on_commit, so it
-never runs for an upload that is rolled back, and it cannot roll one back: by the time it
-runs the document is saved, and the task catches its own errors.
+Connected in LearningConfig.ready(). The extraction task is enqueued in
+transaction.on_commit, so it never runs for an upload that is rolled back, and it cannot
+roll one back: by the time it runs the document is saved, and the task catches its own
+errors.
 """
 
+import datetime
 import logging
 from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import post_save, pre_delete, pre_save
+from django.dispatch import Signal
+from django.utils import timezone
 
 from wagtail.documents import get_document_model
 
+from learning.models import ReviewDocument
 from learning.tasks import extract_document_text, pages_using, reindex
+from site_core.signals import scheduler_tick
 
 logger = logging.getLogger(__name__)
+
+# Sent once for each report of a live review whose "available until" date has passed, by
+# the scheduler tick that first sees it, with `link` (the ReviewDocument), `page` (its
+# ReviewPage), `document` and `available_until`. From then on the public gets 410 Gone for
+# the document and the review shows it as no longer published: caches of either must go.
+report_withdrawn = Signal()
 
 # What the task writes; refreshed on the instance the caller holds (see _enqueue).
 EXTRACTION_FIELDS = ["extracted_text", "page_count", "text_extracted_hash", "file_hash"]
@@ -66,7 +79,63 @@ def reindex_pages_after_delete(sender, instance, **kwargs):
         transaction.on_commit(partial(reindex, *pages), robust=True)
 
 
+def announce_closed_windows(
+    sender, now: datetime.datetime, since: datetime.datetime | None = None, **kwargs
+) -> None:
+    """Announce each report of a live review whose window closed in (since, now].
+
+    A window closes at the first midnight, Europe/London, after its "available until" date,
+    so it closed in (since, now] when that date is on or after since's day and before now's.
+    With no previous tick (since is None) every closed window is announced: receivers only
+    clear caches and re-index, and one that missed a withdrawal would keep showing the
+    report. The report itself is not changed: its date alone decides what the public gets.
+    """
+    due = (
+        ReviewDocument.objects.filter(page__live=True, available_until__lt=timezone.localdate(now))
+        .select_related("page", "document")
+        .order_by("available_until", "page_id", "sort_order")
+    )
+    if since is not None:
+        due = due.filter(available_until__gte=timezone.localdate(since))
+    for link in due:
+        logger.info(
+            "Report withdrawn: %s %r (document %s) of review %s %r, available until %s",
+            link.get_kind_display(),
+            link.label,
+            link.document_id,
+            link.page_id,
+            link.page.title,
+            link.available_until.isoformat(),
+        )
+        # send_robust: a receiver that fails (a cache out of reach) must not stop the others,
+        # nor the announcements of the other reports, nor the scheduler's tick.
+        results = report_withdrawn.send_robust(
+            sender=ReviewDocument,
+            link=link,
+            page=link.page,
+            document=link.document,
+            available_until=link.available_until,
+        )
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error(
+                    "%r failed on the withdrawal of document %s from review %s",
+                    receiver,
+                    link.document_id,
+                    link.page_id,
+                    exc_info=result,
+                )
+
+
+def reindex_withdrawn_review(sender, page, **kwargs) -> None:
+    # The review's search text leaves out withdrawn reports (ReviewPage.report_text), so
+    # search results stop quoting a report readers can no longer have.
+    reindex(page)
+
+
 def connect() -> None:
+    scheduler_tick.connect(announce_closed_windows, dispatch_uid="learning_withdraw_reports")
+    report_withdrawn.connect(reindex_withdrawn_review, dispatch_uid="learning_withdrawn_reindex")
     document_model = get_document_model()
     pre_save.connect(note_new_file, sender=document_model, dispatch_uid="learning_new_file")
     post_save.connect(

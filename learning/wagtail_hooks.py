@@ -1,8 +1,11 @@
-"""Admin registration: the controlled vocabularies sit together under one menu."""
+"""Admin registration: the vocabularies' menu, the reviews' listing, the schedule panel."""
 
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from learning.admin_listing import ReviewPageViewSet
+from learning.admin_panels import ScheduledPublicationsPanel
 from learning.models import PublishingBody, ReviewType, Theme
 
 
@@ -39,3 +42,13 @@ class ReviewVocabularyGroup(SnippetViewSetGroup):
 
 
 register_snippet(ReviewVocabularyGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_review_page_viewset():
+    return ReviewPageViewSet()
+
+
+@hooks.register("construct_homepage_panels")
+def add_scheduled_publications_panel(request, panels):
+    panels.append(ScheduledPublicationsPanel())

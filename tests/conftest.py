@@ -23,3 +23,14 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def files_on_disk(settings, tmp_path):
+    """Documents stored as in production, on disk: Wagtail's serve view streams them from
+    their path, which the test settings' in-memory storage does not have."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }

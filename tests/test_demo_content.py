@@ -130,15 +130,27 @@ def test_the_statutory_duty_policy_page_is_loaded(client, demo):
 
 
 def test_demo_logins_print_and_are_created_once(db):
+    call_command("setup_sign_off", stdout=io.StringIO())
     out = io.StringIO()
     call_command("create_demo_logins", stdout=out)
     call_command("create_demo_logins", stdout=io.StringIO())
 
-    assert "user: admin" in out.getvalue()
-    admin = get_user_model().objects.get(username="admin")
-    assert admin.is_superuser
-    assert admin.check_password("learning-demo-admin")
-    assert get_user_model().objects.count() == 1
+    users = get_user_model().objects
+    for username, groups in [("admin", []), ("editor", ["Editors"]), ("approver", ["Approvers"])]:
+        assert f"user: {username}  password: learning-demo-{username}" in out.getvalue()
+        user = users.get(username=username)
+        assert user.check_password(f"learning-demo-{username}")
+        assert [group.name for group in user.groups.all()] == groups
+    assert users.get(username="admin").is_superuser
+    assert not users.filter(is_superuser=True).exclude(username="admin").exists()
+    assert users.count() == 3
+
+
+def test_demo_logins_ask_for_the_sign_off_groups_first(db):
+    with pytest.raises(CommandError, match="setup_sign_off"):
+        call_command("create_demo_logins", stdout=io.StringIO())
+
+    assert not get_user_model().objects.exists()
 
 
 def test_demo_logins_are_refused_outside_dev_settings(db, settings):

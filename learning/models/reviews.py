@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from wagtail.admin.panels import (
@@ -246,11 +248,16 @@ class ReviewPage(Page):
 
         ancestors = routed_ancestors(request, self)
         library = ancestors[-1] if ancestors else self.get_parent()
+        reports = list(self.report_documents.select_related("document"))
         context.update(
             review_type=term("type", self.review_type_id, "review_type"),
             publishing_body=term("body", self.publishing_body_id, "publishing_body"),
             key_themes=self.key_themes,
             authors=list(self.authors.all()),
+            reports=reports,
+            # Read here, once, so the page says how to request a copy only once, however
+            # many of its reports are withdrawn.
+            reports_withdrawn=any(report.is_withdrawn for report in reports),
             library_title=library.title if library else "",
         )
         context["related_reviews"] = related_reviews(self, [t.id for t in context["key_themes"]])
@@ -283,9 +290,14 @@ class ReviewPage(Page):
         return self.search_description or self.summary
 
     def report_text(self) -> str:
-        """The extracted text of the review's reports, in order, for the search index."""
+        """The extracted text of the review's published reports, in order, for the search index.
+
+        A withdrawn report's text is left out: search results quote the indexed text, and
+        readers could no longer get the report it came from. The review is indexed again
+        when a report is withdrawn (learning/signals.py).
+        """
         links = self.report_documents.select_related("document")
-        return text_for_search_index(link.document for link in links)
+        return text_for_search_index(link.document for link in links if not link.is_withdrawn)
 
 
 class ReviewTheme(Orderable):
@@ -380,6 +392,16 @@ class ReviewDocument(Orderable):
     @property
     def label(self) -> str:
         return self.title or self.get_kind_display()
+
+    @staticmethod
+    def window_open_on(day) -> Q:
+        """Links whose document the public may still have on `day`, a Europe/London date."""
+        return Q(available_until__isnull=True) | Q(available_until__gte=day)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Past its "available until" date, the last day (in Europe/London) it is published."""
+        return self.available_until is not None and self.available_until < timezone.localdate()
 
     def __str__(self) -> str:
         return self.label

@@ -86,6 +86,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A persistent connection the server dropped (a database restart) is replaced before use
+# rather than failing the request or scheduler tick that finds it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -143,6 +146,9 @@ WAGTAILSEARCH_BACKENDS = {
 }
 
 WAGTAILDOCS_DOCUMENT_MODEL = "learning.ReportDocument"
+# Every document goes through Django, where site_core/documents.py decides who may have it
+# (a report of a review not yet live is a 404), never straight from storage or /media/.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Reports are PDF or office documents; nothing else belongs in the document library.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "csv"]

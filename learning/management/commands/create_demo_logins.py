@@ -1,4 +1,4 @@
-"""Create the demonstration admin login (development and test settings only)."""
+"""Create the demonstration logins (development and test settings only)."""
 
 from typing import NamedTuple
 
@@ -14,13 +14,27 @@ class DemoLogin(NamedTuple):
     password: str
     is_superuser: bool
     groups: tuple[str, ...] = ()
+    role: str = ""
 
 
 # Published in the README and printed on every run: never use these outside a demo.
-# An editor and an approver login can be added here later, for example
-# DemoLogin("editor", "learning-demo-editor", False, ("Editors",)).
+# The groups come from setup_sign_off (see docs/sign-off.md).
 DEMO_LOGINS = [
-    DemoLogin("admin", "learning-demo-admin", True),
+    DemoLogin("admin", "learning-demo-admin", True, role="can do everything"),
+    DemoLogin(
+        "editor",
+        "learning-demo-editor",
+        False,
+        ("Editors",),
+        role="creates reviews and submits them for sign-off; cannot publish",
+    ),
+    DemoLogin(
+        "approver",
+        "learning-demo-approver",
+        False,
+        ("Approvers",),
+        role="approves reviews, which publishes or schedules them",
+    ),
 ]
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -44,10 +58,9 @@ class Command(BaseCommand):
             for login in DEMO_LOGINS:
                 self.ensure_login(login)
         for login in DEMO_LOGINS:
-            label = "admin" if login.is_superuser else login.username
             self.stdout.write(
-                f"Demo {label} login: {ADMIN_URL}  user: {login.username}  "
-                f"password: {login.password}"
+                f"Demo {login.username} login: {ADMIN_URL}  user: {login.username}  "
+                f"password: {login.password}  ({login.role})"
             )
 
     def ensure_login(self, login: DemoLogin) -> None:
@@ -61,13 +74,16 @@ class Command(BaseCommand):
                 login.username, email="", password=login.password
             )
         else:
-            # Wagtail admin access comes from the groups (Editors, Moderators), not is_staff.
+            # Wagtail admin access comes from the groups (Editors, Approvers), not is_staff.
             user = user_model._default_manager.create_user(
                 login.username, email="", password=login.password
             )
         for group_name in login.groups:
             group = Group.objects.filter(name=group_name).first()
             if group is None:
-                raise CommandError(f"The group “{group_name}” does not exist; run migrate first.")
+                raise CommandError(
+                    f"The group “{group_name}” does not exist; run migrate and "
+                    "setup_sign_off first."
+                )
             user.groups.add(group)
         self.stdout.write(f"Created the demo login “{login.username}”.")
