@@ -17,6 +17,13 @@ MISSING_DATE = (
 THEMES_FIELD = "review_themes"
 
 
+def reserved_slug_message(slug: str) -> str:
+    return (
+        f"“{slug}” is the address of part of the library itself, so a review there could "
+        f"never be opened. Choose another, for example “{slug}-review”."
+    )
+
+
 def review_publish_problems(*, review_type, summary, theme_count, publication_date, precision):
     """Every essential a review lacks before it can go live, keyed by field name."""
     from learning.models.reviews import DatePrecision
@@ -41,7 +48,13 @@ class ReviewPageForm(WagtailAdminPageForm):
                 self.fields[field].error_messages["required"] = message
 
     def clean(self):
+        from learning.models.library import ROUTE_SLUGS
+
         cleaned_data = super().clean()
+        # Checked for drafts too: the slug is the review's address from its first save.
+        slug = cleaned_data.get("slug")
+        if slug in ROUTE_SLUGS:
+            self.add_error("slug", reserved_slug_message(slug))
         if self.is_deferred_validation:
             return cleaned_data  # a draft: anything may still be missing
 

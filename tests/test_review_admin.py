@@ -7,7 +7,13 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 import pytest
 from bs4 import BeautifulSoup
 
-from learning.forms import MISSING_DATE, MISSING_SUMMARY, MISSING_THEME, MISSING_TYPE
+from learning.forms import (
+    MISSING_DATE,
+    MISSING_SUMMARY,
+    MISSING_THEME,
+    MISSING_TYPE,
+    reserved_slug_message,
+)
 from learning.models import ReviewPage, ReviewType
 from tests.factories import DocumentFactory, PublishingBodyFactory, ReviewPageFactory, ThemeFactory
 
@@ -191,3 +197,14 @@ def test_editor_edits_a_live_review_and_republishes(admin_client, library):
     review.refresh_from_db()
     assert review.summary == "New summary."
     assert review.live
+
+
+@pytest.mark.parametrize("slug", ["feed", "themes"])
+@pytest.mark.parametrize("action", ["action-publish", None])
+def test_a_slug_the_library_uses_for_its_own_pages_is_refused(admin_client, library, slug, action):
+    data = review_form_data(themes=[ThemeFactory()], slug=slug, action=action or "ignored")
+    response = admin_client.post(add_review_url(library), data)
+
+    assert response.status_code == 200
+    assert reserved_slug_message(slug) in error_texts(response)
+    assert not ReviewPage.objects.exists()

@@ -8,6 +8,10 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+# The first path segment of each of the library's own routes (below). A review with one of
+# these slugs would be unreachable: the route answers first.
+ROUTE_SLUGS = ("feed", "themes")
+
 
 class ThemeIndexPage(RoutablePageMixin, Page):
     intro = RichTextField(
