@@ -13,10 +13,13 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench
 BENCH_REVIEWS ?= 10000
 
-.PHONY: help run serve test lint format install lock demo bench
+# Test tools from the npm registry (package.json): the Nu HTML checker, vnu.jar.
+TEST_TOOLS := node_modules/.installed
+
+.PHONY: help run serve test test-tools screenshots lint format install lock demo bench
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: install demo serve ## Set everything up with demo content and serve http://127.0.0.1:8000/
 
@@ -34,8 +37,21 @@ serve: ## Serve the site on 127.0.0.1:8000 with the publishing scheduler (no set
 	$(BIN)/python manage.py runserver 127.0.0.1:8000 & web=$$!; \
 	wait -n
 
-test: install ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
+test: install test-tools ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests also need Debian's chromium and the HTML check a Java runtime:
+# docs/accessibility-testing.md.
+test-tools: $(TEST_TOOLS) ## Install the npm test tools (the HTML checker) exactly as locked
+
+# --ignore-scripts: vnu-jar's install script would download a Java runtime when it finds
+# none; the tests use the system's Java, and say so when it is missing.
+$(TEST_TOOLS): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+screenshots: install ## Screenshots of the library and a review, desktop and phone, in var/screenshots/
+	$(BIN)/pytest tests/browser/test_screenshots.py -m screenshots $(PYTEST_ARGS)
 
 bench: install ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
 	@url='$(BENCH_DATABASE_URL)'; name="$${url##*/}"; server="$${url%/*}"; \

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -27,6 +26,7 @@ from wagtail.models import Site
 
 from learning.finder import Filters, find_reviews
 from learning.models import DatePrecision, ReviewPage, ThemeIndexPage
+from site_core.branding import branding_for_request
 
 FEED_LENGTH = 50
 FEED_LANGUAGE = "en-GB"
@@ -150,7 +150,7 @@ def review_feed(request: HttpRequest, library: ThemeIndexPage) -> HttpResponse:
         language=FEED_LANGUAGE,
         feed_url=_with_query(feed_url, query),
         feed_guid=_with_query(feed_url, query),
-        author_name=settings.WAGTAIL_SITE_NAME,
+        author_name=branding_for_request(request).name,
         author_link=f"{site.root_url}/" if site else request.build_absolute_uri("/"),
         updated_fallback=library.last_published_at,
     )

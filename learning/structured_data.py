@@ -8,9 +8,9 @@ The template writes it with the `json_ld` filter (site_core/templatetags/metadat
 which escapes it for a <script> element.
 """
 
-from django.conf import settings
-
 from wagtail.models import Site
+
+from site_core.branding import branding_for_request
 
 LANGUAGE = "en-GB"
 
@@ -27,7 +27,8 @@ def review_structured_data(review, request, context) -> dict:
     url = review.get_full_url(request) or ""
     library_url = url[: url.rstrip("/").rfind("/") + 1] if url else ""
     site = Site.find_for_request(request) if request is not None else None
-    partnership = _organisation(settings.WAGTAIL_SITE_NAME, f"{site.root_url}/" if site else "")
+    name = branding_for_request(request).name
+    partnership = _organisation(name, f"{site.root_url}/" if site else "")
     body = context.get("publishing_body")
     publisher = _organisation(body.name) if body else partnership
 

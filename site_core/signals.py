@@ -1,5 +1,5 @@
-"""Keep cached navigation and the search index in step with published pages, and clear a
-publishing schedule once it has been carried out (Wagtail issue #13896)."""
+"""Keep cached navigation and branding and the search index in step with published pages,
+and clear a publishing schedule once it has been carried out (Wagtail issue #13896)."""
 
 from datetime import datetime
 
@@ -9,6 +9,7 @@ from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.signals import (
@@ -19,7 +20,9 @@ from wagtail.signals import (
     unpublished,
 )
 
+from site_core.branding import forget_branding
 from site_core.menu import forget_menus
+from site_core.models import PartnershipSettings
 
 # Sent by the scheduler once a tick, inside its lock, after publishing and expiring what was
 # due, with `now` (the tick's time) and `since` (the previous tick's time, or None). Apps
@@ -31,10 +34,13 @@ scheduler_tick = Signal()
 @receiver(page_unpublished)
 @receiver(post_page_move)
 def page_changed(**kwargs):
+    # The footer's links to pages (the accessibility statement) are cached like the menu.
     forget_menus()
+    forget_branding()
     # Inside a transaction (a scheduler tick publishes a whole tick's pages in one), a request
     # served before the commit could cache the old menu again: forget it once more after.
     transaction.on_commit(forget_menus)
+    transaction.on_commit(forget_branding)
 
 
 @receiver(post_delete, sender=Page)
@@ -42,6 +48,16 @@ def page_changed(**kwargs):
 @receiver(post_delete, sender=PageViewRestriction)
 def page_removed_or_privacy_changed(**kwargs):
     forget_menus()
+    forget_branding()
+
+
+@receiver(post_save, sender=PartnershipSettings)
+@receiver(post_save, sender=get_image_model())
+@receiver(post_delete, sender=get_image_model())
+def branding_changed(**kwargs):
+    # A new logo file, or the settings themselves: the cached branding is out of date.
+    forget_branding()
+    transaction.on_commit(forget_branding)
 
 
 @receiver(page_published)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     # Before Wagtail's catch-all, which would otherwise look for a page called "search".
     path("search/", site_views.search, name="search"),
+    path("brand.css", site_views.brand_stylesheet, name="brand_css"),
 ]
 
 if settings.DEBUG:

@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, capfirst
@@ -26,6 +26,7 @@ from wagtail.models import Page, Site
 
 from learning.finder import quoted, read_search_text
 from learning.queries import is_public
+from site_core.branding import branding_for_request
 from site_core.text_search import TextSearch, highlight, index_text
 
 PER_PAGE = 20
@@ -143,3 +144,24 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
 def search(request):
     site = Site.find_for_request(request)
     return render(request, "search/search.html", {"search": search_site(request.GET, site)})
+
+
+# A year: the address changes with the colour (?v=), so a stored copy is never stale.
+BRAND_CSS_MAX_AGE = 365 * 24 * 60 * 60
+
+
+@require_safe
+def brand_stylesheet(request):
+    """The partnership's colour as CSS custom properties (see docs/front-end.md).
+
+    A stylesheet of its own rather than a <style> element or a style attribute, so that a
+    Content Security Policy without 'unsafe-inline' allows it. Pages link to it with the
+    colour's version in the address (site_core.branding), so browsers keep it for a year;
+    an address with an old or no version is cached only briefly.
+    """
+    branding = branding_for_request(request)
+    response = HttpResponse(branding.colour_css, content_type="text/css; charset=utf-8")
+    current = branding.colour_version and request.GET.get("v") == branding.colour_version
+    max_age = BRAND_CSS_MAX_AGE if current else 300
+    response["Cache-Control"] = f"public, max-age={max_age}" + (", immutable" if current else "")
+    return response

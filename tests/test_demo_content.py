@@ -121,7 +121,7 @@ def test_placeholder_reports_are_marked_and_carry_the_summary_text(demo):
 
 
 def test_the_statutory_duty_policy_page_is_loaded(client, demo):
-    policy = PolicyPage.objects.live().get()
+    policy = PolicyPage.objects.live().get(slug="statutory-duty")
 
     response = client.get(policy.url)
 

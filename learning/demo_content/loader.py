@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import uuid4
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.html import strip_tags
 
 from wagtail.documents import get_document_model
@@ -42,6 +45,7 @@ from learning.models import (
     ThemeIndexPage,
 )
 from learning.models.reviews import SUMMARY_MAX_LENGTH
+from site_core.models import PartnershipSettings
 
 CONTENT_FILE = Path(__file__).with_name("content.toml")
 
@@ -56,6 +60,10 @@ COUNT_LABELS = {
     "review_pages": ("review page", "review pages"),
     "policy_pages": ("policy page", "policy pages"),
     "home_intro": ("home page introduction", "home page introductions"),
+    "statement_links": (
+        "footer link to the accessibility statement",
+        "footer links to the accessibility statement",
+    ),
 }
 
 
@@ -131,12 +139,38 @@ def rich_text(paragraphs: list[str]) -> str:
     return "".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
 
 
+def section_html(spec: dict[str, Any]) -> str:
+    """A section's text: its paragraphs, then optionally a bulleted list, closing
+    paragraphs, and subsections (each an h3 heading with text of the same shape)."""
+    html = rich_text(spec.get("paragraphs", []))
+    if spec.get("bullets"):
+        items = "".join(f"<li>{escape(item, quote=False)}</li>" for item in spec["bullets"])
+        html += f"<ul>{items}</ul>"
+    html += rich_text(spec.get("closing", []))
+    for subsection in spec.get("subsections", []):
+        html += f"<h3>{escape(subsection['heading'], quote=False)}</h3>" + section_html(subsection)
+    return html
+
+
+def filled_in(value: Any, placeholders: dict[str, str]) -> Any:
+    """`value` (strings, lists and tables of them) with each "{name}" replaced."""
+    if isinstance(value, str):
+        for name, text in placeholders.items():
+            value = value.replace("{" + name + "}", text)
+        return value
+    if isinstance(value, list):
+        return [filled_in(item, placeholders) for item in value]
+    if isinstance(value, dict):
+        return {key: filled_in(item, placeholders) for key, item in value.items()}
+    return value
+
+
 def stream_data(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The data file's body blocks as StreamField data (the JSON form Wagtail stores)."""
     data = []
     for block in blocks:
         if block["type"] == "section":
-            value = {"heading": block["heading"], "content": rich_text(block["paragraphs"])}
+            value = {"heading": block["heading"], "content": section_html(block)}
         elif block["type"] == "learning_points":
             # ListBlock's current storage format: each item a {"type", "value", "id"} dict.
             points = [
@@ -192,6 +226,8 @@ class _Loader:
         for spec in self.content["reviews"]:
             self.review(library, spec)
         self.policy_page(home, self.content["policy"])
+        statement = self.accessibility_statement(home, self.content["accessibility_statement"])
+        self.link_statement_from_footer(statement)
 
     # --- Snippets -------------------------------------------------------------------
 
@@ -333,6 +369,7 @@ class _Loader:
             else None,
             publication_date=spec.get("publication_date"),
             publication_date_precision=spec["precision"],
+            show_support_notice=spec.get("support_notice", False),
         )
         page.review_themes = [
             ReviewTheme(theme=theme, sort_order=order) for order, theme in enumerate(themes)
@@ -399,3 +436,36 @@ class _Loader:
             for order, document in enumerate(spec["documents"])
         ]
         return self.publish_new(home, page, "policy_pages")
+
+    def accessibility_statement(self, home: HomePage, spec: dict[str, Any]) -> PolicyPage:
+        existing = PolicyPage.objects.child_of(home).filter(slug=spec["slug"]).first()
+        if existing:
+            return existing
+        today = timezone.localdate()
+        spec = filled_in(
+            spec, {"site_name": settings.WAGTAIL_SITE_NAME, "today": format_date(today, "j F Y")}
+        )
+        page = PolicyPage(
+            title=spec["title"],
+            slug=spec["slug"],
+            intro=rich_text(spec["intro"]),
+            body=stream_data(spec["body"]),
+            last_reviewed=today,
+            next_review_due=today.replace(year=today.year + 1, day=min(today.day, 28)),
+            # Linked from every page's footer (the partnership settings), not the main menu.
+            show_in_menus=False,
+        )
+        return self.publish_new(home, page, "policy_pages")
+
+    def link_statement_from_footer(self, statement: PolicyPage) -> None:
+        """Make the statement the one the default site's footer links to, unless it has one."""
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            return
+        partnership = PartnershipSettings.for_site(site)
+        if partnership.accessibility_statement_id:
+            return
+        partnership.accessibility_statement = statement
+        partnership.save(update_fields=["accessibility_statement"])
+        self.created["statement_links"] += 1
+        self.say(f"Linked the footer to the accessibility statement: {statement.title}")

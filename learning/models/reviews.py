@@ -109,6 +109,13 @@ class ReviewPage(Page):
         help_text="Shown next to the link, for example “Published anonymously on the NSPCC "
         "repository to protect the family's privacy.”",
     )
+    show_support_notice = models.BooleanField(
+        default=False,
+        help_text="Show the partnership's support notice (where to get help, for example "
+        "helplines) near the top of this review. Turn it on for reviews that readers close to "
+        "what happened may find distressing. The notice's text is in the partnership "
+        "settings (Settings menu).",
+    )
 
     base_form_class = ReviewPageForm
     parent_page_types = ["learning.ThemeIndexPage"]
@@ -126,6 +133,7 @@ class ReviewPage(Page):
                 FieldPanel("subject"),
                 FieldPanel("review_type"),
                 FieldPanel("summary"),
+                FieldPanel("show_support_notice"),
             ],
             heading="About the review",
         ),

@@ -1,6 +1,7 @@
 """Template tags for finding one's way round the site.
 
-The main menu, the breadcrumb trail, the <title> and the pagination links. Each tag
+The main menu, the breadcrumb trail, the <title>, the site's name and its branding, and
+the pagination links. Each tag
 copes without a page (the 404 page has none) and without a matching Wagtail site, so
 the error pages never fail because of navigation.
 """
@@ -8,11 +9,11 @@ the error pages never fail because of navigation.
 from dataclasses import dataclass
 
 from django import template
-from django.conf import settings
 from django.http import QueryDict
 
 from wagtail.models import Page, Site
 
+from site_core.branding import branding_for_request
 from site_core.menu import menu_entries
 from site_core.routing import routed_ancestors
 
@@ -43,14 +44,17 @@ def _tree_path(page) -> str:
     return getattr(page, "path", "") or ""
 
 
-@register.simple_tag
-def site_name() -> str:
-    """The site's name, as configured in settings (SITE_NAME in the environment)."""
-    return settings.WAGTAIL_SITE_NAME
+@register.simple_tag(takes_context=True)
+def site_name(context) -> str:
+    """The partnership's name from its settings, else SITE_NAME (in the environment).
+
+    Without a request in the context (the 500 page) it is SITE_NAME, with no query.
+    """
+    return branding_for_request(context.get("request")).name
 
 
-@register.simple_tag
-def page_title(*parts) -> str:
+@register.simple_tag(takes_context=True)
+def page_title(context, *parts) -> str:
     """The text of <title>: the parts given, then the site name, joined by en dashes.
 
     `{% page_title page.title parent.title %}` gives "Child V - Learning from reviews -
@@ -59,11 +63,18 @@ def page_title(*parts) -> str:
     not "Site name - Site name".
     """
     names: list[str] = []
-    for part in (*parts, settings.WAGTAIL_SITE_NAME):
+    for part in (*parts, site_name(context)):
         name = " ".join(str(part or "").split())
         if name and (not names or names[-1] != name):
             names.append(name)
     return TITLE_SEPARATOR.join(names)
+
+
+@register.simple_tag(takes_context=True)
+def branding(context):
+    """`{% branding as brand %}`: the partnership's name, logo, colour, footer and quick
+    exit (site_core.branding.Branding), cached per site: usually no query."""
+    return branding_for_request(context.get("request"))
 
 
 @register.simple_tag

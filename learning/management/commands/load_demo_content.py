@@ -1,4 +1,5 @@
-"""Load the demonstration reviews, themes and policy page, creating only what is missing."""
+"""Load the demonstration reviews, themes, policy page and accessibility statement, creating
+only what is missing."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -9,8 +10,9 @@ from learning.demo_content.loader import COUNT_LABELS, DemoContentError, load_de
 class Command(BaseCommand):
     help = (
         "Create the demonstration content (themes, publishing bodies, the review library, "
-        "eight reviews with placeholder PDFs, and the statutory duty page). Anything that "
-        "already exists is left as it is, so running it again changes nothing."
+        "eight reviews with placeholder PDFs, the statutory duty page, and the accessibility "
+        "statement, linked from the footer). Anything that already exists is left as it is, "
+        "so running it again changes nothing."
     )
 
     def handle(self, *args, **options):
