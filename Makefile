@@ -12,11 +12,14 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning
 # `make bench` fills its own PostgreSQL database with generated reviews (see bench/README.md).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench
 BENCH_REVIEWS ?= 10000
+# `make load-bench` drives gunicorn (production settings) with wrk, on its own database.
+LOAD_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench_10k
 
 # Test tools from the npm registry (package.json): the Nu HTML checker, vnu.jar.
 TEST_TOOLS := node_modules/.installed
 
-.PHONY: help run serve test test-tools screenshots lint format install lock demo bench
+.PHONY: help run serve test test-tools screenshots lint format install lock demo bench bench-db \
+	load-bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,7 +56,11 @@ $(TEST_TOOLS): package-lock.json
 screenshots: install ## Screenshots of the library and a review, desktop and phone, in var/screenshots/
 	$(BIN)/pytest tests/browser/test_screenshots.py -m screenshots $(PYTEST_ARGS)
 
-bench: install ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
+bench: bench-db ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
+	DATABASE_URL='$(BENCH_DATABASE_URL)' MEDIA_ROOT='$(CURDIR)/var/bench-media' LOG_LEVEL=WARNING \
+		$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-db: install ## Create, migrate and fill BENCH_DATABASE_URL with BENCH_REVIEWS generated reviews
 	@url='$(BENCH_DATABASE_URL)'; name="$${url##*/}"; server="$${url%/*}"; \
 	psql "$$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$$name'" | grep -q 1 \
 		|| createdb --maintenance-db="$$server/postgres" "$$name"
@@ -61,8 +68,13 @@ bench: install ## Time the public pages on BENCH_REVIEWS generated reviews (see 
 		LOG_LEVEL=WARNING; \
 	$(BIN)/python manage.py migrate --noinput --verbosity 0 \
 	&& $(BIN)/python manage.py load_demo_content > /dev/null \
-	&& $(BIN)/python bench/generate.py --ensure --reviews $(BENCH_REVIEWS) \
-	&& $(BIN)/python bench/run.py $(BENCH_ARGS)
+	&& $(BIN)/python bench/generate.py --ensure --reviews $(BENCH_REVIEWS)
+
+# The same database recipe, on LOAD_BENCH_DATABASE_URL (BENCH_DATABASE_URL=… still wins).
+# Needs wrk (sudo apt-get install wrk) and Redis on 127.0.0.1:6379 (its database 5 is flushed).
+load-bench: BENCH_DATABASE_URL = $(LOAD_BENCH_DATABASE_URL)
+load-bench: bench-db ## Load-test gunicorn with wrk, page cache off then on (bench/README.md)
+	$(BIN)/python bench/load.py --database-url '$(BENCH_DATABASE_URL)' $(LOAD_BENCH_ARGS)
 
 lint: install ## The quality gates CI runs besides the tests
 	$(BIN)/ruff check .

@@ -24,8 +24,10 @@ from django.utils.feedgenerator import Atom1Feed
 
 from wagtail.models import Site
 
+from learning.cards import key_themes, publishing_body
 from learning.finder import Filters, find_reviews
 from learning.models import DatePrecision, ReviewPage, ThemeIndexPage
+from learning.terms import vocabulary
 from site_core.branding import branding_for_request
 
 FEED_LENGTH = 50
@@ -131,7 +133,8 @@ def _full_url(page, request: HttpRequest) -> str:
 def review_feed(request: HttpRequest, library: ThemeIndexPage) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)  # a feed is one page: the newest FEED_LENGTH reviews
-    finder = find_reviews(params, library, per_page=FEED_LENGTH)
+    vocab = vocabulary()
+    finder = find_reviews(params, library, per_page=FEED_LENGTH, vocab=vocab)
     filters = finder.filters
 
     # Every address is absolute and on the Wagtail site's own host, as the canonical links
@@ -155,8 +158,12 @@ def review_feed(request: HttpRequest, library: ThemeIndexPage) -> HttpResponse:
         updated_fallback=library.last_published_at,
     )
 
+    theme_urls: dict[str, str] = {}  # a theme's page, worked out once however many cite it
+
     def theme_url(slug: str) -> str:
-        return library_url + library.reverse_subpage("theme_detail", args=[slug])
+        if slug not in theme_urls:
+            theme_urls[slug] = library_url + library.reverse_subpage("theme_detail", args=[slug])
+        return theme_urls[slug]
 
     for review in finder.page:
         feed.add_item(
@@ -169,10 +176,10 @@ def review_feed(request: HttpRequest, library: ThemeIndexPage) -> HttpResponse:
                 review.last_published_at or review.latest_revision_created_at or timezone.now()
             ),
             # Entries without a publishing body fall back to the feed's author (the site).
-            author_name=_text(review.publishing_body.name) if review.publishing_body_id else None,
+            author_name=_text(body.name) if (body := publishing_body(review, vocab)) else None,
             theme_categories=[
                 {"term": theme.slug, "label": _text(theme.name), "scheme": theme_url(theme.slug)}
-                for theme in review.key_themes
+                for theme in key_themes(review, vocab)
             ],
         )
 

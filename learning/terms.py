@@ -10,6 +10,7 @@ reach them all; the timeout bounds staleness should an invalidation ever be miss
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import transaction
@@ -40,6 +41,15 @@ class Vocabulary:
 
     def by_id(self, kind: str) -> dict[int, Term]:
         return {term.id: term for term in self.terms[kind].values()}
+
+    # Worked out once per copy read from the cache (a listing asks for each card).
+    @cached_property
+    def theme_by_id(self) -> dict[int, Term]:
+        return self.by_id("theme")
+
+    @cached_property
+    def type_by_id(self) -> dict[int, Term]:
+        return self.by_id("type")
 
     @property
     def themes(self) -> list[Term]:

@@ -7,4 +7,7 @@ class SiteCoreConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from site_core import signals  # noqa: F401  (connects the receivers)
+        from site_core import page_cache, signals  # noqa: F401  (signals connects receivers)
+
+        # Every change that can alter a public page makes the cached pages out of date.
+        page_cache.connect()

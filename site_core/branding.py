@@ -24,6 +24,7 @@ from site_core.colour import brand_colour_problems, brand_palette
 logger = logging.getLogger(__name__)
 
 CACHE_KEY = "site_core:branding:{site_id}"
+REQUEST_ATTR = "_site_branding"
 CACHE_TIMEOUT = 300
 STATEMENT_SLUG = "accessibility-statement"
 LOGO_FILTER = "height-128"  # twice the shown height, for sharp logos on high-density screens
@@ -158,6 +159,11 @@ def branding_for_request(request) -> Branding:
     (or no request), so that error pages never fail because of it."""
     if request is None or not hasattr(request, "get_host"):
         return DEFAULT_BRANDING
+    # A page asks several times (header, <title>, footer, JSON-LD): read the cache once per
+    # request. Nothing a request does changes the branding it shows.
+    branding = getattr(request, REQUEST_ATTR, None)
+    if branding is not None:
+        return branding
     site = Site.find_for_request(request)  # cached on the request
     if site is None:
         return DEFAULT_BRANDING
@@ -166,6 +172,7 @@ def branding_for_request(request) -> Branding:
     if branding is None:
         branding = _build(site, request)
         cache.set(key, branding, CACHE_TIMEOUT)
+    setattr(request, REQUEST_ATTR, branding)
     return branding
 
 

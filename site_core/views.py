@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.html import strip_tags
@@ -76,17 +76,45 @@ class SiteSearch:
 def matching_pages(q: str, root: Page) -> QuerySet:
     """Live, public pages of the site under `root` matching `q`, best match first.
 
-    Rows of (id, content type id, index text): only what a results page needs, with the
-    specific pages loaded afterwards for the one page of results shown.
+    Rows of (id, content type id, index text, number of matches): only what a results
+    page needs, with the specific pages loaded afterwards for the one page of results
+    shown. The number of matches is counted in the same query (a window over all of
+    them), so a page of results does not search twice: once to count, once to rank.
     """
     search = TextSearch(q)
     pages = search.filter(Page.objects.filter(is_public(), live=True))
     return (
         search.with_score(pages.descendant_of(root, inclusive=True))
-        .annotate(_search_text=index_text())
+        .annotate(_search_text=index_text(), _total=Window(Count("*")))
         .order_by(search.best_match_first(), "-first_published_at", "pk")
-        .values_list("pk", "content_type_id", "_search_text")
+        .values_list("pk", "content_type_id", "_search_text", "_total")
     )
+
+
+def _results_page(matching: QuerySet, number) -> PaginatorPage:
+    """The page of `matching` that `number` asks for, as Paginator.get_page() gives it.
+
+    A number that is not a whole number gives the first page; one past the end or below
+    one, the last. The requested page is read first: its rows carry the number of
+    matches (none on the first page: nothing matches). Only for a page past the end are
+    the matches counted on their own, and the last page read.
+    """
+    paginator = Paginator(matching, PER_PAGE)
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    rows = list(matching[(number - 1) * PER_PAGE : number * PER_PAGE]) if number >= 1 else []
+    if rows or number == 1:
+        paginator.__dict__["count"] = rows[0][3] if rows else 0  # known now: no COUNT query
+        page = paginator.page(number)
+    else:
+        page = paginator.get_page(number)  # counts, then reads the last page (or none)
+        rows = list(page.object_list)
+    page.object_list = rows
+    return page
 
 
 def _specific_pages(rows) -> dict[int, Page]:
@@ -123,9 +151,8 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
     if not q or site is None:
         return search
 
-    paginator = Paginator(matching_pages(q, site.root_page), PER_PAGE)
-    search.results = paginator.get_page(params.get("page"))
-    rows = list(search.results.object_list)
+    search.results = _results_page(matching_pages(q, site.root_page), params.get("page"))
+    rows = search.results.object_list
     pages = _specific_pages(rows)
     search.results.object_list = [
         SearchResult(
@@ -134,7 +161,7 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
             description=_description(page),
             snippet=highlight(text or "", q),
         )
-        for page, text in ((pages.get(pk), text) for pk, _, text in rows)
+        for page, text in ((pages.get(pk), text) for pk, _, text, _ in rows)
         if page is not None  # unpublished or deleted since the search ran
     ]
     return search

@@ -1,4 +1,4 @@
-"""The production settings refuse to start without a real secret and database."""
+"""The production settings refuse to start without a real secret, a database and a cache."""
 
 import os
 import subprocess
@@ -9,10 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" * 50
+DATABASE = "postgres://u@127.0.0.1/db"
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 def import_production_settings(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    names = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+    environment = {k: v for k, v in os.environ.items() if k not in names}
     environment.update(env, DJANGO_SETTINGS_MODULE="site_core.settings.production")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -27,23 +30,22 @@ def import_production_settings(**env):
 @pytest.mark.parametrize(
     "env",
     [
-        {"DATABASE_URL": "postgres://u@127.0.0.1/db"},
-        {"DATABASE_URL": "postgres://u@127.0.0.1/db", "SECRET_KEY": "short"},
-        {"DATABASE_URL": "postgres://u@127.0.0.1/db", "SECRET_KEY": "change-me" + "x" * 40},
-        {"SECRET_KEY": GOOD_KEY},
+        {"DATABASE_URL": DATABASE, "REDIS_URL": REDIS},
+        {"DATABASE_URL": DATABASE, "REDIS_URL": REDIS, "SECRET_KEY": "short"},
+        {"DATABASE_URL": DATABASE, "REDIS_URL": REDIS, "SECRET_KEY": "change-me" + "x" * 40},
+        {"SECRET_KEY": GOOD_KEY, "REDIS_URL": REDIS},
+        {"SECRET_KEY": GOOD_KEY, "DATABASE_URL": DATABASE},
     ],
-    ids=["no-key", "short-key", "example-key", "no-database"],
+    ids=["no-key", "short-key", "example-key", "no-database", "no-redis"],
 )
-def test_production_refuses_to_start_without_a_secret_and_database(env):
+def test_production_refuses_to_start_without_a_secret_database_and_cache(env):
     result = import_production_settings(**env)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
 
 
-def test_production_starts_with_both_set():
-    result = import_production_settings(
-        SECRET_KEY=GOOD_KEY, DATABASE_URL="postgres://u@127.0.0.1/db"
-    )
+def test_production_starts_with_all_three_set():
+    result = import_production_settings(SECRET_KEY=GOOD_KEY, DATABASE_URL=DATABASE, REDIS_URL=REDIS)
 
     assert result.returncode == 0, result.stderr

@@ -45,7 +45,7 @@ class ThemeIndexPage(RoutablePageMixin, Page):
         from learning.feeds import feed_link
         from learning.finder import find_reviews
 
-        finder = find_reviews(request.GET, self)
+        finder = find_reviews(request.GET, self, request=request)
         return self.render(
             request,
             context_overrides={
@@ -77,10 +77,11 @@ class ThemeIndexPage(RoutablePageMixin, Page):
         from learning.finder import find_reviews
         from learning.terms import vocabulary
 
-        theme = vocabulary().by_slug("theme").get(slug)
+        vocab = vocabulary()
+        theme = vocab.by_slug("theme").get(slug)
         if theme is None:
             raise Http404("No such theme")
-        finder = find_reviews(request.GET, self, fixed_theme=theme)
+        finder = find_reviews(request.GET, self, fixed_theme=theme, request=request, vocab=vocab)
         return self.render(
             request,
             template="learning/theme_page.html",

@@ -230,17 +230,20 @@ class ReviewPage(Page):
         One query for the review's theme links, none when a listing has prefetched them;
         the names come from the cached vocabulary (learning.terms), not one query per theme.
         """
+        from learning.cards import key_themes
         from learning.terms import vocabulary
 
-        by_id = vocabulary().by_id("theme")
-        return [by_id.get(link.theme_id) or link.theme for link in self.review_themes.all()]
+        return key_themes(self, vocabulary())
 
     def get_context(self, request, *args, **kwargs):
         """The review's facts, read once and shared by the page, its metadata and JSON-LD.
 
-        The type and publishing body come from the cached vocabulary, the library's title
-        from the pages found while routing, so the page's queries do not grow with them.
+        The type and publishing body come from the cached vocabulary (read once), the
+        library's title from the pages found while routing, its address from the review's
+        own (worked out once, with the request's cached site root paths), so the page's
+        queries and cache reads do not grow with them.
         """
+        from learning.cards import key_themes, library_url_of, review_cards, theme_links
         from learning.queries import related_reviews
         from learning.structured_data import review_structured_data
         from learning.terms import vocabulary
@@ -256,11 +259,18 @@ class ReviewPage(Page):
 
         ancestors = routed_ancestors(request, self)
         library = ancestors[-1] if ancestors else self.get_parent()
-        reports = list(self.report_documents.select_related("document"))
+        # Not the documents' extracted text: it is for the search index, and a long report's
+        # runs to hundreds of thousands of characters.
+        reports = list(
+            self.report_documents.select_related("document").defer("document__extracted_text")
+        )
+        themes = key_themes(self, vocab)
         context.update(
             review_type=term("type", self.review_type_id, "review_type"),
             publishing_body=term("body", self.publishing_body_id, "publishing_body"),
-            key_themes=self.key_themes,
+            key_themes=themes,
+            # Each theme linking to its page in the review's library (the review's parent).
+            theme_links=theme_links(themes, library_url_of(self.get_url(request) or "")),
             authors=list(self.authors.all()),
             reports=reports,
             # Read here, once, so the page says how to request a copy only once, however
@@ -268,7 +278,13 @@ class ReviewPage(Page):
             reports_withdrawn=any(report.is_withdrawn for report in reports),
             library_title=library.title if library else "",
         )
-        context["related_reviews"] = related_reviews(self, [t.id for t in context["key_themes"]])
+        # Compact cards (learning.cards): type, date and summary, no themes.
+        context["related_reviews"] = review_cards(
+            related_reviews(self, [t.id for t in themes]),
+            request,
+            vocab=vocab,
+            with_themes=False,
+        )
         context["structured_data"] = review_structured_data(self, request, context)
         return context
 
@@ -287,12 +303,6 @@ class ReviewPage(Page):
             if problems:
                 raise ValidationError(problems)
         return super().save(*args, **kwargs)
-
-    @property
-    def library_url(self) -> str:
-        """The library's address (a review's parent), derived without a query."""
-        url = self.url or ""
-        return url[: url.rstrip("/").rfind("/") + 1] if url else ""
 
     def get_meta_description(self) -> str:
         return self.search_description or self.summary

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security (and WhiteNoise, in production): a cached page skips the rest.
+    "site_core.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,7 +109,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -123,8 +125,32 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's own backend, keeping its client between calls (site_core/cache.py).
+            "BACKEND": "site_core.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
+        }
+    }
+
+# Anonymous readers' pages are cached whole and all made out of date by any change that
+# could alter one (site_core/page_cache.py, docs/caching.md). PAGE_CACHE=off serves every
+# page fresh (the benchmark's "cold" runs).
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE", default=True)
+PAGE_CACHE_ALIAS = "default"
+# A bound on any staleness a missed change could cause; changes themselves act at once.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# How long a CDN may keep a page (s-maxage) when WAGTAILFRONTENDCACHE configures one: every
+# change purges it, so this only bounds a purge that failed.
+PAGE_CACHE_CDN_SECONDS = env.int("PAGE_CACHE_CDN_SECONDS", default=3600)
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/documents/")
+# A caching proxy or CDN in front of the site (Varnish, nginx with a purge module): with
+# every change Wagtail's HTTP backend sends it `PURGE <site root>/*`, which its
+# configuration must treat as "everything under this site" (docs/caching.md). Other
+# Wagtail backends (CloudFront, Cloudflare...) are set in WAGTAILFRONTENDCACHE the same way.
+if FRONTEND_CACHE_PURGE_URL := env.str("FRONTEND_CACHE_PURGE_URL", default=""):
+    WAGTAILFRONTENDCACHE = {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_PURGE_URL,
         }
     }
 

@@ -1,7 +1,7 @@
 """Local development: DEBUG on, a fixed insecure key, demo logins allowed."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import REDIS_URL, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
@@ -13,3 +13,14 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # The default SQLite database and uploaded media live in the git-ignored var/ folder.
 VAR_DIR.mkdir(exist_ok=True)
+
+# `make run` serves pages and runs the scheduler in two processes: a cache in files, which
+# both see, lets a scheduled publish clear the pages, menus and branding the server caches.
+# (Per-process memory would keep serving the old ones.) REDIS_URL, when set, wins.
+if not REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+        }
+    }
