@@ -10,6 +10,7 @@ which escapes it for a <script> element.
 
 from wagtail.models import Site
 
+from learning.cards import library_url_of
 from site_core.branding import branding_for_request
 
 LANGUAGE = "en-GB"
@@ -25,7 +26,7 @@ def _organisation(name: str, url: str = "") -> dict:
 def review_structured_data(review, request, context) -> dict:
     """The `Report` for `review`; `context` is its page context (ReviewPage.get_context)."""
     url = review.get_full_url(request) or ""
-    library_url = url[: url.rstrip("/").rfind("/") + 1] if url else ""
+    library_url = library_url_of(url)
     site = Site.find_for_request(request) if request is not None else None
     name = branding_for_request(request).name
     partnership = _organisation(name, f"{site.root_url}/" if site else "")

@@ -243,7 +243,14 @@ class ReviewPage(Page):
         own (worked out once, with the request's cached site root paths), so the page's
         queries and cache reads do not grow with them.
         """
-        from learning.cards import key_themes, library_url_of, review_cards, theme_links
+        from learning.cards import (
+            key_themes,
+            library_url_of,
+            publishing_body,
+            review_cards,
+            review_type,
+            theme_links,
+        )
         from learning.queries import related_reviews
         from learning.structured_data import review_structured_data
         from learning.terms import vocabulary
@@ -251,12 +258,6 @@ class ReviewPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         vocab = vocabulary()
-
-        def term(kind: str, pk: int | None, field: str):
-            if pk is None:
-                return None
-            return vocab.by_id(kind).get(pk) or getattr(self, field)
-
         ancestors = routed_ancestors(request, self)
         library = ancestors[-1] if ancestors else self.get_parent()
         # Not the documents' extracted text: it is for the search index, and a long report's
@@ -266,8 +267,8 @@ class ReviewPage(Page):
         )
         themes = key_themes(self, vocab)
         context.update(
-            review_type=term("type", self.review_type_id, "review_type"),
-            publishing_body=term("body", self.publishing_body_id, "publishing_body"),
+            review_type=review_type(self, vocab),
+            publishing_body=publishing_body(self, vocab),
             key_themes=themes,
             # Each theme linking to its page in the review's library (the review's parent).
             theme_links=theme_links(themes, library_url_of(self.get_url(request) or "")),
