@@ -19,7 +19,7 @@ LOAD_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench_10k
 TEST_TOOLS := node_modules/.installed
 
 .PHONY: help run serve test test-tools screenshots lint format install lock demo bench bench-db \
-	load-bench
+	load-bench faults soak
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,14 @@ bench-db: install ## Create, migrate and fill BENCH_DATABASE_URL with BENCH_REVI
 load-bench: BENCH_DATABASE_URL = $(LOAD_BENCH_DATABASE_URL)
 load-bench: bench-db ## Load-test gunicorn with wrk, page cache off then on (bench/README.md)
 	$(BIN)/python bench/load.py --database-url '$(BENCH_DATABASE_URL)' $(LOAD_BENCH_ARGS)
+
+# Both start their own PostgreSQL cluster (var/faults-pg) and redis-server, never the
+# machine's; they need wrk, redis-server and PostgreSQL 15's binaries (bench/README.md).
+faults: install ## Soak, then PostgreSQL restarted and Redis stopped under load (FAULTS_ARGS=--quick)
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
+
+soak: install ## 64 connections for 30 s over a mix of pages, page cache on then off
+	$(BIN)/python bench/faults.py --scenario soak $(FAULTS_ARGS)
 
 lint: install ## The quality gates CI runs besides the tests
 	$(BIN)/ruff check .

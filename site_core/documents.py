@@ -37,12 +37,16 @@ from modelcluster.models import get_all_child_relations
 from learning.models import PolicyDocument, ReviewDocument
 from learning.queries import is_public
 from learning.views import report_withdrawn
+from site_core.storage import download_headers
 
 # Long enough to spare the server a burst of downloads, short enough that a report taken
 # down (unpublished, expired, withdrawn) leaves shared caches within minutes.
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
 # Anything not public: a copy must never be kept by a proxy, nor reused by the browser.
 PRIVATE_CACHE_CONTROL = "private, no-store"
+# Content-Security-Policy of a document opened in the browser (a PDF), and of one saved.
+INLINE_FILE_POLICY = "default-src 'none'"
+DOWNLOAD_POLICY = "sandbox; default-src 'none'"
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,11 @@ def serve(request: HttpRequest, document_id: str, document_filename: str) -> Htt
             response = wagtail_serve(request, document_id, document_filename)
         except Http404:
             return not_found(request)
-        if status.public and not status.restricted:
+        if response.streaming:
+            with_file_headers(response, status.file_name)
+        # A redirect to the object store's signed address is never kept: the address expires
+        # within minutes (MEDIA_SIGNED_URL_SECONDS), and is the editor's alone for a draft.
+        if status.public and not status.restricted and not is_redirect(response):
             cache_control = PUBLIC_CACHE_CONTROL
     elif status.withdrawn_link_id is not None:
         response = report_withdrawn(request, status.withdrawn_link_id)
@@ -184,6 +192,26 @@ def not_found(request: HttpRequest) -> HttpResponse:
     handler = get_resolver(get_urlconf()).resolve_error_handler(404)
     response = handler(request, Http404("No document here."))
     return with_headers(response, PRIVATE_CACHE_CONTROL)
+
+
+def is_redirect(response: HttpResponse) -> bool:
+    return response.status_code in (301, 302, 303, 307, 308)
+
+
+def with_file_headers(response: HttpResponse, file_name: str) -> None:
+    """The file's own type and disposition, and a policy that keeps it from running script.
+
+    A PDF opens in the browser and gets Wagtail's `default-src 'none'` only: Chrome's and
+    Safari's PDF viewers show nothing under a `sandbox` policy. Everything else is saved
+    rather than opened, and sandboxed should a browser open it all the same. The view sets
+    the policy, so the site-wide one (site_core/security.py) leaves it alone.
+    """
+    content_type, disposition = download_headers(file_name)
+    response["Content-Type"] = content_type
+    response["Content-Disposition"] = disposition
+    response["Content-Security-Policy"] = (
+        INLINE_FILE_POLICY if disposition.startswith("inline") else DOWNLOAD_POLICY
+    )
 
 
 def with_headers(response: HttpResponse, cache_control: str) -> HttpResponse:

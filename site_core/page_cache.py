@@ -35,6 +35,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from site_core.cache import forget_after_outage
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "page-cache:version"
@@ -69,7 +71,7 @@ class Entry:
 
     def variant(self, accept_encoding: str) -> tuple[bytes, str, bool]:
         """The body, its ETag and whether it is gzipped, for a request's Accept-Encoding."""
-        if self.gzipped is not None and "gzip" in accept_encoding.lower():
+        if self.gzipped is not None and accepts_gzip(accept_encoding):
             return self.gzipped, self.etag[:-1] + '-gzip"', True
         return self.content, self.etag, False
 
@@ -107,8 +109,9 @@ def _replace_version() -> None:
     try:
         _cache().set(VERSION_KEY, secrets.token_hex(8), None)
     except Exception:
-        # The cache is out of reach, so nothing can be read from it either; the entries'
-        # own timeout bounds what it may still hold when it comes back.
+        # The cache is out of reach, so nothing can be read from it either. The site's Redis
+        # backend (site_core/cache.py) does not raise: it deletes the version once Redis
+        # answers again, so the entries made before the change are never served.
         logger.exception("Could not replace the page cache's version")
 
 
@@ -177,6 +180,20 @@ def _public_cache_control(response: HttpResponse) -> None:
     patch_cache_control(response, **directives)
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip: named, or `*`, with a q above 0."""
+    weights = {}
+    for part in accept_encoding.lower().split(","):
+        coding, *params = (item.strip() for item in part.split(";"))
+        q = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            weights[coding] = float(q)
+        except ValueError:
+            weights[coding] = 0.0
+    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return weight > 0
+
+
 def _gzip(response: HttpResponse) -> bytes | None:
     content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
     if len(response.content) < MIN_GZIP_BYTES or not content_type.startswith(COMPRESSIBLE):
@@ -227,6 +244,10 @@ class PageCacheMiddleware:
             version = found.get(VERSION_KEY) or current_version()
         except Exception:
             self._log_outage()
+            return self._bypass(request)
+        if version is None:
+            # No version to serve or store under: the cache answers with misses because it
+            # cannot reach Redis (site_core/cache.py), which logs it.
             return self._bypass(request)
         entry = found.get(key)
         if entry is not None and entry.version == version:
@@ -315,6 +336,10 @@ def connect() -> None:
 
     from learning.signals import report_withdrawn
 
+    # A change made while Redis was out of reach could not replace the version, and the
+    # process that made it may be gone when Redis answers again with the old entries: every
+    # process that noticed the outage deletes the version then (site_core/cache.py).
+    forget_after_outage(VERSION_KEY)
     for label in [*INVALIDATING_MODELS, get_document_model_string(), get_image_model_string()]:
         model = apps.get_model(label)
         uid = f"page_cache_{label}"

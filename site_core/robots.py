@@ -6,12 +6,12 @@ by Django before Wagtail's catch-all page route.
 
 from django.http import HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 DISALLOWED = ["/admin/", "/django-admin/"]
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = [
         "User-agent: *",

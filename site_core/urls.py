@@ -1,6 +1,3 @@
-import os
-
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -9,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from site_core import documents
+from site_core import documents, health, media, passwords
 from site_core import views as site_views
 from site_core.robots import robots_txt
 
@@ -20,21 +17,32 @@ urlpatterns = [
     # checks (site_core/documents.py). Before Wagtail's own routes, so it is the one that
     # answers; the same name and pattern, so every document link keeps its address.
     re_path(r"^documents/(\d+)/(.*)$", documents.serve, name="wagtaildocs_serve"),
+    # Wagtail's password forms (private pages and documents), at their own addresses and
+    # names, with a return address that cannot fail (site_core/passwords.py).
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        passwords.document_password,
+        name="wagtaildocs_authenticate_with_password",
+    ),
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        passwords.page_password,
+        name="wagtailcore_authenticate_with_password",
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     # Before Wagtail's catch-all, which would otherwise look for a page called "search".
     path("search/", site_views.search, name="search"),
     path("brand.css", site_views.brand_stylesheet, name="brand_css"),
+    path("health/", health.health, name="health"),
+    # Uploaded images on disk, in every environment (site_core/media.py). Images only: a
+    # document's file under /media/documents/ would bypass the checks above.
+    re_path(
+        rf"^media/(?P<folder>{'|'.join(media.FOLDERS)})/(?P<path>.+)$",
+        media.serve_image,
+        name="media_image",
+    ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    # Images only: a document's file under /media/documents/ would bypass the checks above.
-    for folder in ("images/", "original_images/"):
-        urlpatterns += static(
-            settings.MEDIA_URL + folder, document_root=os.path.join(settings.MEDIA_ROOT, folder)
-        )
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -29,6 +29,19 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# Shared with tests/test_http_fuzz.py. No example database: a failure is reproduced from
+# the example Hypothesis prints, not replayed from a file.
+EXAMPLE_SETTINGS = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+}
+
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 
 PARAMETERS = ["q", "theme", "type", "year", "body", "sort", "page"]
@@ -125,14 +138,7 @@ def test_no_query_string_makes_the_page_fail(client, site, name, address, count)
 
     @settings(
         max_examples=count,
-        deadline=None,
-        database=None,  # nothing written to .hypothesis/ in the project
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
+        **EXAMPLE_SETTINGS,
     )
     @given(query=query_strings)
     def check(query):

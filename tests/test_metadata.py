@@ -286,6 +286,8 @@ def test_robots_txt_points_to_the_sitemap(client, home):
     assert "Disallow: /django-admin/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert client.get("/sitemap.xml").status_code == 200
+    # Crawlers and monitors may ask with HEAD.
+    assert client.head("/robots.txt").status_code == 200
 
 
 # --- Related reviews --------------------------------------------------------------------

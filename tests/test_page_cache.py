@@ -149,8 +149,11 @@ def test_browsers_that_accept_gzip_get_the_page_compressed_once_when_it_was_cach
     assert compressed["ETag"] != plain["ETag"]
     again = get(client, library.url, accept_encoding="gzip", if_none_match=compressed["ETag"])
     assert again.status_code == 304
-    # Without gzip in Accept-Encoding, the page as made.
+    # Without gzip in Accept-Encoding, or with gzip refused (q=0), the page as made.
     assert "Content-Encoding" not in get(client, library.url)
+    refused = get(client, library.url, accept_encoding="gzip;q=0, br")
+    assert refused[STATUS] == "hit" and "Content-Encoding" not in refused
+    assert refused.content == plain.content
 
 
 def test_each_query_string_is_its_own_entry(client, library, child_v, neglect):

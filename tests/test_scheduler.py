@@ -472,22 +472,6 @@ def start_scheduler(*args: str) -> subprocess.Popen:
     )
 
 
-@pytest.fixture(scope="session")
-def restore_migration_data(django_db_setup, django_db_blocker):
-    """Put back, once the session's last test is done, what the processes' tests flushed.
-
-    A transactional test ends by emptying every table, the pages and types the migrations
-    create included, and the suite reuses its database (--reuse-db): without this the next
-    run would find no home page. `serialized_rollback` restores them before each such
-    test; this does the same once after the last one, from the same serialized copy.
-    """
-    yield
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
-
-
 def skip_unless_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip(

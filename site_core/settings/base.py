@@ -4,7 +4,9 @@ Each value that differs between machines is read from an environment variable
 (or a `.env` file at the project root; see `.env.example`).
 """
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -39,6 +41,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "axes",  # sign-in lock-out (docs/security.md)
+    "csp",  # Content-Security-Policy (docs/security.md)
+    "django_otp",  # optional two-step verification for the admin (docs/security.md)
+    "django_otp.plugins.otp_totp",
+    "site_core.two_factor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,15 +58,28 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # First after security (and WhiteNoise, in production): a cached page skips the rest.
+    # Before the page cache, so that a cached page gets the current policies too
+    # (docs/security.md).
+    "site_core.security.PermissionsPolicyMiddleware",
+    "site_core.security.ContentSecurityPolicyMiddleware",
+    # First after the security headers (and WhiteNoise, in production): a cached page skips
+    # the rest.
     "site_core.page_cache.PageCacheMiddleware",
+    # A database out of reach is a 503 page asking readers to try again, not a 500; after
+    # the page cache, which still serves what it holds meanwhile (site_core/unavailable.py).
+    "site_core.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "site_core.security.IdleSessionMiddleware",
+    "site_core.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "site_core.urls"
@@ -103,6 +123,107 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Security: headers, sign-in, sessions (docs/security.md) --------------------------
+
+# django-axes' backend first: a username locked out from an address is refused before its
+# password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Locked per username AND address: someone guessing an editor's password from elsewhere
+# locks out only themselves, never the editor at their own desk.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "site_core.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "site_core.security.client_ip"
+# The reverse proxies in front of the site that each append the address they saw to
+# X-Forwarded-For (a load balancer, nginx): 0 when clients connect to gunicorn directly.
+REVERSE_PROXY_COUNT = env.int("REVERSE_PROXY_COUNT", default=0)
+
+# A signed-in session ends after this long without a request (site_core/security.py),
+# and in any case this long after signing in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# Django's database sessions, refusing keys Django cannot have made (a forged cookie's NUL
+# character made every page a 500): site_core/sessions.py.
+SESSION_ENGINE = "site_core.sessions"
+# Everyone who uses the admin must set up an authenticator app (site_core/two_factor/);
+# otherwise only those who choose to enter its code after their password.
+ADMIN_REQUIRE_TWO_FACTOR = env.bool("ADMIN_REQUIRE_TWO_FACTOR", default=False)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page of this site uses, refused to the page and anything it embeds.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
+
+
+def _media_origins() -> list[str]:
+    """Where uploaded images are served from when they are not on this site: MEDIA_ORIGIN,
+    else the S3 storage's custom domain, endpoint or AWS bucket address."""
+    if origin := env.str("MEDIA_ORIGIN", default=""):
+        return [origin]
+    if domain := env.str("AWS_S3_CUSTOM_DOMAIN", default=""):
+        return [f"https://{domain}"]
+    if not (bucket := env.str("AWS_STORAGE_BUCKET_NAME", default="")):
+        return []
+    if endpoint := env.str("AWS_S3_ENDPOINT_URL", default=""):
+        parts = urlsplit(endpoint)
+        # Path-style (host/bucket) or virtual-hosted (bucket.host) addresses.
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    region = env.str("AWS_S3_REGION_NAME", default="")
+    host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
+    return [f"https://{bucket}.{host}"]
+
+
+MEDIA_ORIGINS = _media_origins()
+
+# Public pages: nothing inline and nothing from elsewhere but uploaded images. The front end
+# needs no inline script or style (the brand colour is /brand.css for this reason).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The Wagtail and Django admins write inline scripts and styles, and Wagtail shows a page's
+# preview in a frame of its own: they get this policy instead (site_core/security.py).
+ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *MEDIA_ORIGINS],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -114,10 +235,31 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
+# Uploads on disk in MEDIA_ROOT, or, when a bucket is named, in a private S3-compatible
+# bucket shared by every web process (site_core/storage.py, docs/uploads.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "site_core.storage.LocalMediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# How long a document's signed address in the bucket works: the reader is sent to it at once.
+MEDIA_SIGNED_URL_SECONDS = env.int("MEDIA_SIGNED_URL_SECONDS", default=300)
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "site_core.storage.MediaStorage"}
+    # An S3-compatible store other than AWS (MinIO, Ceph...), e.g. https://s3.example.org;
+    # credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the machine's role.
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    if not AWS_S3_ENDPOINT_URL:
+        # On AWS, addresses at the bucket's own regional host, which MEDIA_ORIGINS (the
+        # images' Content-Security-Policy) names; boto would otherwise use s3.amazonaws.com.
+        AWS_S3_ADDRESSING_STYLE = "virtual"
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    # Objects get the bucket's own (private) access; only signed addresses reach documents.
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = MEDIA_SIGNED_URL_SECONDS
+    AWS_S3_FILE_OVERWRITE = False
 
 # A cache shared by every process (Redis) in production: cached vocabularies and menus are
 # cleared on change, and a per-process cache would keep other processes' copies stale.
@@ -125,9 +267,18 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's own backend, keeping its client between calls (site_core/cache.py).
+            # Django's own backend, keeping its client between calls and serving misses
+            # while Redis is out of reach (site_core/cache.py).
             "BACKEND": "site_core.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                # Loopback or a nearby Redis answers in well under a millisecond: waiting
+                # longer for one that does not only holds every request up.
+                "socket_connect_timeout": 0.25,
+                "socket_timeout": 0.5,
+                # After a failure, seconds before Redis is tried again (misses meanwhile).
+                "retry_after_seconds": 5,
+            },
         }
     }
 
@@ -162,6 +313,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Safeguarding Children Partnership")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
+# The admin's browser calls nothing outside this site (its content security policy would
+# refuse it): no avatars from Gravatar, which would tell it every editor's hashed email
+# address, and no check for new Wagtail releases (upgrades come through the lock files).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The name an authenticator app lists the admin sign-in under.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 
 WAGTAILSEARCH_BACKENDS = {
     "default": {
@@ -172,15 +330,26 @@ WAGTAILSEARCH_BACKENDS = {
 }
 
 WAGTAILDOCS_DOCUMENT_MODEL = "learning.ReportDocument"
-# Every document goes through Django, where site_core/documents.py decides who may have it
-# (a report of a review not yet live is a 404), never straight from storage or /media/.
-WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document link goes through Django, where site_core/documents.py decides who may have
+# it (a report of a review not yet live is a 404), never straight to storage or /media/.
+# From a bucket, the view then redirects to a short-lived signed address ("redirect");
+# from disk, it streams the file.
+WAGTAILDOCS_SERVE_METHOD = "redirect" if AWS_STORAGE_BUCKET_NAME else "serve_view"
+# Opened in the browser; every other document is downloaded (site_core/storage.py).
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 
-# Reports are PDF or office documents; nothing else belongs in the document library.
+# Reports are PDF or office documents; nothing else belongs in the document library. Each
+# upload's content is checked against its extension (site_core/uploads.py, docs/uploads.md).
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "csv"]
-WAGTAILDOCS_MAX_UPLOAD_SIZE = 30 * 1024 * 1024
+WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int("DOCUMENT_MAX_UPLOAD_MB", default=30) * 1024 * 1024
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "site_core.uploads.DocumentForm"
 
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "svg"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# A small file can decode to billions of pixels, and each costs memory while resizing; a
+# 48-megapixel phone photograph still fits.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "site_core.uploads.ImageForm"
 
 # Show editors the date format that British readers expect.
 WAGTAIL_DATE_FORMAT = "%d/%m/%Y"

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE, REDIS_URL, SECRET_KEY, env
+from .base import DATABASES, LOGGING, MIDDLEWARE, REDIS_URL, SECRET_KEY, STORAGES, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -35,10 +35,50 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         f"-c max_parallel_workers_per_gather={workers}"
     )
 
+# Uploads as base.py chooses them: disk, or the bucket when AWS_STORAGE_BUCKET_NAME is set.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # WhiteNoise serves the collected static files from the same process, right after security.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+
+# --- HTTPS (docs/security.md) ----------------------------------------------------------
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# A load balancer checks the health endpoint over plain HTTP, and must get its answer.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Behind a proxy that terminates TLS: the header it sets to "https" for a secure request,
+# e.g. X-Forwarded-Proto. Only set it when the proxy always sets or strips that header.
+if proxy_ssl_header := env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_ssl_header.upper().replace("-", "_"), "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading commits the whole registrable domain (often a council's) to HTTPS in browsers
+# for months, beyond this site's control: the domain's owner opts in. Until then Django's
+# reminder that the site cannot be preloaded (security.W021) is expected, so silenced.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Logs (site_core/logging.py) -------------------------------------------------------
+# One JSON object a line on stdout, for a log collector; LOG_FORMAT=plain for a person at a
+# terminal. gunicorn's own logs follow the same variable (docker/gunicorn.conf.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
+LOGGING = {
+    **LOGGING,
+    "formatters": {**LOGGING["formatters"], "json": {"()": "site_core.logging.JsonFormatter"}},
+    "handlers": {
+        **LOGGING["handlers"],
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "stream": "ext://sys.stdout",
+        },
+    },
+}
