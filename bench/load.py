@@ -612,9 +612,10 @@ def main(argv=None) -> int:
         "REDIS_URL": args.redis_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MEDIA_ROOT": str(MEDIA_DIR),
-        # Read by the production settings once they take it (see bench/README.md).
         "STATIC_ROOT": str(STATIC_DIR),
         "DEBUG": "false",  # whatever a developer's .env says
+        # Plain HTTP on loopback: production otherwise redirects every request to HTTPS.
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
     }
     django_setup(env)
