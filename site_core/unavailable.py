@@ -5,7 +5,7 @@ needs it fails with `OperationalError` or `InterfaceError`. This middleware turn
 into `templates/503.html` with status 503, `Retry-After` and `Cache-Control: no-store`, so
 readers, crawlers and load balancers see a temporary condition rather than a broken site.
 The page is rendered without a request, so no context processor runs: it reads nothing
-from the database (as templates/500.html, which it follows).
+from the database (the layout it shares with templates/500.html, standalone_page.html).
 
 Recovery needs no restart: Django closes a connection that failed when the request ends
 (`close_old_connections` on `request_finished`, which runs once the 503 is sent), and
