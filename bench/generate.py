@@ -49,6 +49,7 @@ from home.models import HomePage  # noqa: E402
 from learning.demo_content.loader import read_content, rich_text  # noqa: E402
 from learning.demo_content.pdf import placeholder_pdf  # noqa: E402
 from learning.extraction import text_for_search_index  # noqa: E402
+from learning.facet_counts import refresh as refresh_facet_counts  # noqa: E402
 from learning.models import (  # noqa: E402
     DatePrecision,
     DocumentKind,
@@ -544,12 +545,31 @@ def main(argv=None) -> None:
         existing = ReviewPage.objects.filter(slug__startswith=PREFIX).count()
         if existing == args.reviews:
             say(f"The database already holds {existing} generated reviews: kept")
-            return
-        args.clear = True
+            args.clear, args.reviews = False, 0  # counted below all the same
+        else:
+            args.clear = True
     if args.clear:
         clear()
     if args.reviews > 0:
         generate(args.reviews, args.seed)
+    count_facets()
+
+
+def count_facets() -> None:
+    """Count the library's facets (learning/facet_counts.py), as publishing would have.
+
+    The rows above are written without signals, so nothing has counted them; the pages
+    would count live until the scheduler's next check. A database generated before the
+    counts existed (`--ensure` keeps it) is counted too.
+    """
+    started = time.monotonic()
+    refreshed = refresh_facet_counts()
+    if refreshed is not None:
+        say(
+            f"Counted the facets: {refreshed.rows} rows for {refreshed.libraries} "
+            f"{'library' if refreshed.libraries == 1 else 'libraries'} "
+            f"in {time.monotonic() - started:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ the figures are for comparing runs on one machine, not absolute capacity.
 
 import argparse
 import contextlib
+import functools
 import gzip
 import os
 import re
@@ -191,6 +192,74 @@ def proc_status(pid: int) -> dict[str, int]:
     return values
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """Processor seconds (user and system) a process has used, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def machine_busy() -> float:
+    """Processor seconds the whole machine has spent busy (all but idle and I/O wait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class CpuSplit:
+    """Where the machine's processor time went during a measured run, per request (ms).
+
+    app: gunicorn's processes; db: PostgreSQL's (its backends stay up for the whole run:
+    persistent connections); other: the rest of the machine's busy time, wrk above all (a
+    database backend that exited during the run would be counted here).
+    """
+
+    app: float = 0.0
+    db: float = 0.0
+    other: float = 0.0
+
+    @classmethod
+    def measure(cls, server_pids, run):
+        """Run `run()` (which returns its number of requests); the split of its time."""
+
+        def snapshot():
+            return (
+                {pid: process_cpu(pid) for pid in server_pids()},
+                {pid: process_cpu(pid) for pid in postgres_pids()},
+                machine_busy(),
+            )
+
+        def used(before: dict, after: dict) -> float:
+            # Per process, so that one that exited during the run (a database connection
+            # past CONN_MAX_AGE) takes nothing away; its time is left in `other`.
+            return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+        app0, db0, busy0 = snapshot()
+        outcome = run()
+        app1, db1, busy1 = snapshot()
+        requests = max(outcome.requests, 1)
+        app, db = used(app0, app1), used(db0, db1)
+        other = max(busy1 - busy0 - app - db, 0.0)
+        per = lambda seconds: 1000 * seconds / requests  # noqa: E731
+        return outcome, cls(per(app), per(db), per(other))
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -271,6 +340,12 @@ class Server:
             time.sleep(0.2)
         self.fail(f"gunicorn did not answer within {timeout:.0f} s")
 
+    def pids(self) -> list[int]:
+        """The master's and its workers' process ids."""
+        if self.process is None:
+            return []
+        return [self.process.pid, *children_of(self.process.pid)]
+
     def fail(self, message: str) -> NoReturn:
         tail = self.log_path.read_text().splitlines()[-40:] if self.log_path.exists() else []
         raise SystemExit("\n".join([message + "; the end of gunicorn's log:", *tail]))
@@ -324,6 +399,7 @@ class Result:
     socket_errors: int
     bad_status: int
     cache: str = ""  # the X-Page-Cache header of a request right after the run
+    cpu: "CpuSplit | None" = None
 
     @property
     def errors(self) -> int:
@@ -446,6 +522,10 @@ def check_pages(base: str, pages: list[tuple[str, str]], css_url: str) -> str:
     return ""
 
 
+def measure_page(args, base: str, path: str, label: str, phase: str) -> Result:
+    return parse_wrk(run_wrk(args, base + path, args.duration), label, phase, path)
+
+
 def run_phase(args, phase: str, env, pages, css_url, log_dir: Path) -> tuple[list, Memory, int]:
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     flushed = flush_redis(args.redis_url)
@@ -460,7 +540,11 @@ def run_phase(args, phase: str, env, pages, css_url, log_dir: Path) -> tuple[lis
             server.fail(problem)
         for label, path in pages:
             run_wrk(args, base + path, args.warmup)
-            result = parse_wrk(run_wrk(args, base + path, args.duration), label, phase, path)
+            result, cpu = CpuSplit.measure(
+                server.pids,
+                functools.partial(measure_page, args, base, path, label, phase),
+            )
+            result.cpu = cpu
             result.cache = fetch(base + path)[1] or "-"
             results.append(result)
             errors = f", {result.errors} errors" if result.errors else ""
@@ -497,7 +581,7 @@ def print_table(results: list[Result]) -> list[Result]:
     rows = sorted(results, key=lambda r: (order[r.page], r.phase))
     header = (
         f"{'page':<17} {'phase':<5} {'cache':<6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'of static':>9}  {'target':<26} result"
+        f"{'errors':>6} {'of static':>9} {'cpu ms/req app+db+other':>24}  {'target':<26} result"
     )
     print(header)
     print("-" * len(header))
@@ -507,9 +591,10 @@ def print_table(results: list[Result]) -> list[Result]:
         if met == "MISSED":
             missed.append(r)
         fraction = f"{r.rps / static[r.phase]:.0%}" if static.get(r.phase) else "-"
+        cpu = f"{r.cpu.app:.1f}+{r.cpu.db:.1f}+{r.cpu.other:.1f}" if r.cpu else "-"
         print(
             f"{r.page:<17} {r.phase:<5} {r.cache:<6} {r.rps:>8.0f} {r.p50:>7.1f} {r.p99:>7.1f} "
-            f"{r.errors:>6} {fraction:>9}  {target:<26} {met}"
+            f"{r.errors:>6} {fraction:>9} {cpu:>24}  {target:<26} {met}"
         )
     return missed
 
@@ -584,6 +669,11 @@ def parse_args(argv):
         help="cold: PAGE_CACHE=off; warm: PAGE_CACHE=on",
     )
     parser.add_argument("--q", default="neglect", help="the site search's words")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated pages to measure besides the static file, e.g. 'library,review'",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup = 3, 1
@@ -624,6 +714,12 @@ def main(argv=None) -> int:
     static_root, css_url = collect_static()
     print(f"Static files collected into {static_root} ({time.monotonic() - started:.0f} s)")
     pages = pick_pages(args.q, css_url)
+    if args.only:
+        wanted = {STATIC, *(name.strip() for name in args.only.split(","))}
+        unknown = wanted - {label for label, _ in pages}
+        if unknown:
+            raise SystemExit(f"--only: no such page {', '.join(sorted(unknown))}")
+        pages = [(label, path) for label, path in pages if label in wanted]
     for label, path in pages:
         print(f"  {label:<17} {path}")
 

@@ -79,23 +79,41 @@ def publishing_body(review, vocab: Vocabulary) -> Term | None:
     return vocab.by_id("body").get(review.publishing_body_id) or review.publishing_body
 
 
+def _base(within, request) -> tuple[str, str]:
+    """`within`'s tree address and its address on the request's site ("" if on another)."""
+    if within is None:
+        return "", ""
+    url = within.get_url(request) or ""
+    return within.url_path, url if url.startswith("/") else ""
+
+
 def review_cards(
     reviews: Iterable,
     request,
     *,
     vocab: Vocabulary | None = None,
     with_themes: bool = True,
+    within=None,
 ) -> list[ReviewCard]:
     """A card for each review, in order.
 
     `reviews` come from `learning.queries.live_reviews()` (with their themes' ids) or,
     with `with_themes=False`, from `related_reviews()` (a compact card has no themes). A
     review the finder found by searching carries its `snippet`.
+
+    `within`: the page the reviews were found under (their library), when the caller has
+    it. A review's address is then that page's address followed by the rest of the
+    review's own path: the address Wagtail's `get_url()` gives for a page of the request's
+    site, without matching the site's root paths again for each card.
     """
     vocab = vocab or vocabulary()
+    base_path, base_url = _base(within, request)
     cards = []
     for review in reviews:
-        url = review.get_url(request) or ""
+        if base_url and review.url_path.startswith(base_path):
+            url = base_url + review.url_path[len(base_path) :]
+        else:
+            url = review.get_url(request) or ""
         kind = review_type(review, vocab)
         themes = theme_links(key_themes(review, vocab), library_url_of(url)) if with_themes else ()
         cards.append(

@@ -1,11 +1,7 @@
-"""The library's faceted finder: read the address's filters, find and count the reviews.
+"""The library's faceted finder: find and count the reviews the address's filters ask for.
 
-Everything a reader can do is in the query string (shareable, works without JavaScript):
-`theme` (repeatable; a review must have every theme chosen), `type` (repeatable; any of
-them), `year`, `body`, `q`, `sort` and `page`. Bad input never fails: unknown values are
-ignored and named in a notice, and anything malformed falls back to the default.
-
-The library, the theme pages and the feed all call `find_reviews()`, so they agree.
+The filters are read from the query string by `learning.filters`. The library, the theme
+pages and the feed all call `find_reviews()`, so they agree.
 """
 
 from dataclasses import dataclass, field
@@ -30,159 +26,12 @@ from django.http import QueryDict
 from wagtail.models import Page
 
 from learning.cards import review_cards
+from learning.facet_counts import stored_counts
+from learning.filters import OLDEST, PER_PAGE, RELEVANCE, Filters, parse_filters
 from learning.models import ReviewTheme
-from learning.queries import live_public_reviews, live_reviews, newest_first
+from learning.queries import listing_page, live_public_reviews, live_reviews, newest_first
 from learning.terms import Term, Vocabulary, vocabulary
 from site_core.text_search import TextSearch, highlight, index_text
-
-MAX_QUERY_LENGTH = 200
-MAX_VALUES_PER_PARAMETER = 20
-PER_PAGE = 20
-FIRST_YEAR, LAST_YEAR = 1900, 2100
-
-NEWEST, OLDEST, RELEVANCE = "newest", "oldest", "relevance"
-SORT_LABELS = {NEWEST: "Newest first", OLDEST: "Oldest first", RELEVANCE: "Best match"}
-
-
-@dataclass
-class Filters:
-    """What the reader asked for, checked against the vocabularies."""
-
-    themes: list[Term] = field(default_factory=list)
-    types: list[Term] = field(default_factory=list)
-    year: int | None = None
-    body: Term | None = None
-    q: str = ""
-    sort: str = NEWEST
-    notices: list[str] = field(default_factory=list)
-    # On a theme's own page that theme is part of the address, not of the query string.
-    fixed_theme: Term | None = None
-
-    @property
-    def all_themes(self) -> list[Term]:
-        return [self.fixed_theme, *self.themes] if self.fixed_theme else self.themes
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.themes or self.types or self.year or self.body or self.q)
-
-    def params(self, *, without: tuple[str, str] | None = None, **replace) -> QueryDict:
-        """The canonical query string of these filters, minus one value or with changes."""
-        values = {
-            "theme": [t.slug for t in self.themes],
-            "type": [t.slug for t in self.types],
-            "year": [str(self.year)] if self.year else [],
-            "body": [self.body.slug] if self.body else [],
-            "q": [self.q] if self.q else [],
-            "sort": [self.sort] if self.sort != default_sort(self.q) else [],
-        }
-        if without:
-            name, value = without
-            values[name] = [v for v in values[name] if v != value]
-        for name, value in replace.items():
-            values[name] = [value] if value else []
-        params = QueryDict(mutable=True)
-        for name, items in values.items():
-            params.setlist(name, items)
-        return params
-
-    def params_with_fixed_theme(self) -> QueryDict:
-        """The canonical query string including a theme page's own theme.
-
-        The same reviews addressed from the library or the feed: on the "Neglect" theme
-        page, `theme=neglect` followed by any other filters.
-        """
-        params = self.params()
-        if self.fixed_theme:
-            params.setlist("theme", [self.fixed_theme.slug, *params.getlist("theme")])
-        return params
-
-
-def default_sort(q: str) -> str:
-    return RELEVANCE if q else NEWEST
-
-
-def _clean_text(value: str) -> str:
-    # Control characters (NUL in particular) break databases and mean nothing to search.
-    return " ".join("".join(ch for ch in value if ch.isprintable() or ch.isspace()).split())
-
-
-def _values(params: QueryDict, name: str) -> list[str]:
-    seen: list[str] = []
-    for raw in params.getlist(name)[: MAX_VALUES_PER_PARAMETER * 5]:
-        value = _clean_text(raw).lower()
-        if value and value not in seen:
-            seen.append(value)
-    return seen[:MAX_VALUES_PER_PARAMETER]
-
-
-def _first(params: QueryDict, name: str) -> str:
-    return next((v for v in (_clean_text(r) for r in params.getlist(name)) if v), "")
-
-
-def quoted(value: str, limit: int = 40) -> str:
-    return f"“{value[:limit]}{'…' if len(value) > limit else ''}”"
-
-
-def read_search_text(params: QueryDict) -> tuple[str, list[str]]:
-    """The search words from the address, tidied and cut to length, and any notices."""
-    q = _first(params, "q")
-    notices = []
-    if len(q) > MAX_QUERY_LENGTH:
-        cut = q[:MAX_QUERY_LENGTH]
-        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        notices.append(
-            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
-            f"it now ends at {quoted(q[-30:], 30)}."
-        )
-    return q, notices
-
-
-def parse_filters(
-    params: QueryDict, vocab: Vocabulary | None = None, *, fixed_theme: Term | None = None
-) -> Filters:
-    vocab = vocab or vocabulary()
-    filters = Filters(fixed_theme=fixed_theme)
-
-    for name, kind, label in (("theme", "theme", "theme"), ("type", "type", "review type")):
-        known = vocab.by_slug(kind)
-        chosen = []
-        for slug in _values(params, name):
-            if slug in known:
-                if known[slug] != fixed_theme:
-                    chosen.append(known[slug])
-            else:
-                filters.notices.append(f"There is no {label} {quoted(slug)}, so it was ignored.")
-        setattr(filters, f"{name}s", chosen)
-
-    year = _first(params, "year")
-    if year:
-        # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
-        if year.isascii() and year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR:
-            filters.year = int(year)
-        else:
-            filters.notices.append(
-                f"{quoted(year)} is not a year, so reviews from every year are shown."
-            )
-
-    body = _first(params, "body").lower()
-    if body:
-        filters.body = vocab.by_slug("body").get(body)
-        if filters.body is None:
-            filters.notices.append(
-                f"There is no publishing body {quoted(body)}, so it was ignored."
-            )
-
-    q, notices = read_search_text(params)
-    filters.q = q
-    filters.notices.extend(notices)
-
-    sort = _first(params, "sort").lower()
-    filters.sort = (
-        sort if sort in (NEWEST, OLDEST) or (sort == RELEVANCE and q) else default_sort(q)
-    )
-    return filters
-
 
 # --- Querying ------------------------------------------------------------------------------
 
@@ -235,6 +84,16 @@ class Facets:
         return [(groups.get(key, "Other themes"), grouped[key]) for key in groups if key in grouped]
 
 
+def facet_keys() -> dict:
+    """What a review is counted under for the type, year and publisher facets."""
+    return {
+        "type": F("review_type_id"),
+        # An integer: PostgreSQL's EXTRACT gives a decimal, slower to group.
+        "year": Cast(ExtractYear("publication_date"), IntegerField()),
+        "body": F("publishing_body_id"),
+    }
+
+
 def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
     """Every facet's counts, each with the other filters kept, and the total: one query.
 
@@ -250,12 +109,7 @@ def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
     pass of grouping sets), not as every combination of the three (a thousand rows at
     10,000 reviews, summed in Python).
     """
-    keys = {
-        "type": F("review_type_id"),
-        # An integer: PostgreSQL's EXTRACT gives a decimal, slower to group.
-        "year": Cast(ExtractYear("publication_date"), IntegerField()),
-        "body": F("publishing_body_id"),
-    }
+    keys = facet_keys()
     in_use = {"type": bool(filters.types), "year": bool(filters.year), "body": bool(filters.body)}
 
     kept = (
@@ -386,8 +240,45 @@ def find_reviews(
     base = live_public_reviews().descendant_of(within)
     search = TextSearch(filters.q) if filters.q else None
 
-    facets = _facets(_facet_counts(base, filters, search), filters, vocab)
+    # Unfiltered: the counts kept as the content changed, if any (learning/facet_counts.py).
+    stored = not filters.is_filtered and stored_counts(within.pk, fixed_theme and fixed_theme.id)
+    facets = _facets(stored or _facet_counts(base, filters, search), filters, vocab)
 
+    if stored and request is not None:
+        # The commonest addresses (the library, a theme's page): the page's cards come from
+        # SQL written for them, the same rows as the queryset below (learning/queries.py).
+        ordered = _ListingPages(within, fixed_theme, oldest=filters.sort == OLDEST)
+    else:
+        ordered = _ordered(base, filters, search)
+    paginator = Paginator(ordered, per_page)
+    paginator.__dict__["count"] = facets.total  # known already: saves a COUNT query
+    page = paginator.get_page(params.get("page"))
+    for review in page:
+        # Set even without a search, so every review of the page has one (its card, the feed).
+        review.snippet = highlight(review._search_text or "", filters.q) if filters.q else ""
+
+    cards = review_cards(page, request, vocab=vocab, within=within) if request is not None else []
+    return FinderResult(filters, facets, page, _chips(filters), cards)
+
+
+class _ListingPages:
+    """What the paginator slices for one page of `learning.queries.listing_page()`."""
+
+    def __init__(self, within: Page, theme, *, oldest: bool):
+        self.within, self.theme_id, self.oldest = within, theme and theme.id, oldest
+
+    def __getitem__(self, rows: slice) -> list:
+        return listing_page(
+            self.within,
+            theme_id=self.theme_id,
+            oldest=self.oldest,
+            offset=rows.start,
+            limit=rows.stop - rows.start,
+        )
+
+
+def _ordered(base: QuerySet, filters: Filters, search) -> QuerySet:
+    """The reviews the filters keep, sorted as asked, ready to be cut into pages."""
     ordered = _apply(live_reviews(queryset=base), filters, search=search)
     if filters.sort == RELEVANCE:
         # Only the reviews the filters keep are scored.
@@ -398,16 +289,7 @@ def find_reviews(
         )
     if search:
         ordered = ordered.annotate(_search_text=index_text())
-
-    paginator = Paginator(ordered, per_page)
-    paginator.__dict__["count"] = facets.total  # known already: saves a COUNT query
-    page = paginator.get_page(params.get("page"))
-    for review in page:
-        # Set even without a search, so every review of the page has one (its card, the feed).
-        review.snippet = highlight(review._search_text or "", filters.q) if filters.q else ""
-
-    cards = review_cards(page, request, vocab=vocab) if request is not None else []
-    return FinderResult(filters, facets, page, _chips(filters), cards)
+    return ordered
 
 
 def _chips(filters: Filters) -> list[Chip]:

@@ -147,3 +147,39 @@ def _related_sql(review: ReviewPage, theme_ids: list[int], limit: int) -> tuple[
     )
     # Tree paths are digits and capital letters: nothing in them is special to LIKE.
     return sql, [*theme_ids, review.pk, review.depth, f"{parent_path}%", limit]
+
+
+def listing_page(
+    within: Page, *, theme_id: int | None = None, oldest: bool = False, offset: int, limit: int
+) -> list[ReviewPage]:
+    """One page of `live_reviews(within=within)`, narrowed to a theme if given: PostgreSQL.
+
+    The library and a theme's page, unfiltered, are the addresses asked for most, and
+    their counts are stored (learning/facet_counts.py): building this query with the ORM
+    then took longer than anything else on the page. The same rows in the same order as
+    `live_reviews()` (newest or oldest first, as `learning.finder` sorts), each with what
+    its card shows (`_CARD_COLUMNS`) and its themes' ids in order (`theme_ids`); any other
+    field is read when first asked for. tests/test_finder.py compares the two.
+    """
+    direction = "ASC" if oldest else "DESC"
+    theme = (
+        " AND EXISTS (SELECT 1 FROM learning_reviewtheme link"
+        " WHERE link.page_id = page.id AND link.theme_id = %s)"
+        if theme_id is not None
+        else ""
+    )
+    sql = (
+        f"SELECT {_CARD_COLUMNS}, ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
+        " WHERE link.page_id = page.id ORDER BY link.sort_order) AS theme_ids"
+        " FROM learning_reviewpage review"
+        " INNER JOIN wagtailcore_page page ON page.id = review.page_ptr_id"
+        " WHERE page.live AND page.path LIKE %s AND page.depth > %s"
+        f" AND {_PUBLIC_SQL}{theme}"
+        f" ORDER BY review.publication_date {direction} NULLS LAST,"
+        f" page.first_published_at {direction}, page.id {direction}"
+        " LIMIT %s OFFSET %s"
+    )
+    theme_params = [theme_id] if theme_id is not None else []
+    # Tree paths are digits and capital letters: nothing in them is special to LIKE.
+    params = [f"{within.path}%", within.depth, *theme_params, limit, offset]
+    return list(ReviewPage.objects.raw(sql, params))

@@ -18,6 +18,7 @@ from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.signals import post_delete, post_save
 
 from learning.models import PublishingBody, ReviewPage, ReviewType, Theme
+from site_core.structure import remembered
 
 CACHE_KEY = "learning:terms:v1"
 CACHE_TIMEOUT = 300
@@ -99,6 +100,11 @@ def _load() -> Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
+    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
+    return remembered("vocabulary", _shared_vocabulary)
+
+
+def _shared_vocabulary() -> Vocabulary:
     terms = cache.get(CACHE_KEY)
     if terms is None:
         terms = _load()

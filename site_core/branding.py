@@ -20,6 +20,7 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import expand_db_html
 
 from site_core.colour import brand_colour_problems, brand_palette
+from site_core.structure import remembered
 
 logger = logging.getLogger(__name__)
 
@@ -167,12 +168,18 @@ def branding_for_request(request) -> Branding:
     site = Site.find_for_request(request)  # cached on the request
     if site is None:
         return DEFAULT_BRANDING
+    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
+    branding = remembered(("branding", site.pk), lambda: _shared_branding(site, request))
+    setattr(request, REQUEST_ATTR, branding)
+    return branding
+
+
+def _shared_branding(site: Site, request) -> Branding:
     key = CACHE_KEY.format(site_id=site.pk)
     branding = cache.get(key)
     if branding is None:
         branding = _build(site, request)
         cache.set(key, branding, CACHE_TIMEOUT)
-    setattr(request, REQUEST_ATTR, branding)
     return branding
 
 

@@ -12,6 +12,8 @@ from django.db.models import Exists, OuterRef
 
 from wagtail.models import PageViewRestriction, Site
 
+from site_core.structure import remembered
+
 CACHE_KEY = "site_core:menu:{site_id}"
 CACHE_TIMEOUT = 300
 
@@ -24,6 +26,11 @@ class MenuEntry:
 
 
 def menu_entries(site: Site, request=None) -> list[MenuEntry]:
+    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
+    return remembered(("menu", site.pk), lambda: _shared_menu_entries(site, request))
+
+
+def _shared_menu_entries(site: Site, request) -> list[MenuEntry]:
     key = CACHE_KEY.format(site_id=site.pk)
     entries = cache.get(key)
     if entries is None:

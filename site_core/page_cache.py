@@ -84,6 +84,14 @@ def _cache():
     return caches[settings.PAGE_CACHE_ALIAS]
 
 
+REQUEST_VERSION_ATTR = "_page_cache_version"
+
+
+def request_version(request) -> str | None:
+    """The version this middleware read for `request`, if it read one (saves a cache read)."""
+    return getattr(request, REQUEST_VERSION_ATTR, None)
+
+
 def current_version() -> str:
     cache = _cache()
     version = cache.get(VERSION_KEY)
@@ -249,6 +257,7 @@ class PageCacheMiddleware:
             # No version to serve or store under: the cache answers with misses because it
             # cannot reach Redis (site_core/cache.py), which logs it.
             return self._bypass(request)
+        setattr(request, REQUEST_VERSION_ATTR, version)  # for site_core/structure.py
         entry = found.get(key)
         if entry is not None and entry.version == version:
             return _replay(entry, request)

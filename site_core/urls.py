@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from site_core import documents, health, media, passwords
+from site_core import documents, health, media, passwords, routing
 from site_core import views as site_views
 from site_core.robots import robots_txt
 
@@ -45,4 +45,9 @@ urlpatterns = [
     ),
 ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's page view, routed from the site's structure (site_core/routing.py); the same
+    # pattern and name as Wagtail's own, which stays below for its other addresses.
+    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

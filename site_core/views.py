@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 
 from wagtail.models import Page, Site
 
-from learning.finder import quoted, read_search_text
+from learning.filters import quoted, read_search_text
 from learning.queries import is_public
 from site_core.branding import branding_for_request
 from site_core.text_search import TextSearch, highlight, index_text

@@ -7,7 +7,7 @@ from django.db import connection
 import pytest
 from bs4 import BeautifulSoup
 
-from learning.finder import MAX_QUERY_LENGTH
+from learning.filters import MAX_QUERY_LENGTH
 from learning.models import DatePrecision, ReviewType
 from site_core.text_search import highlight
 from tests.factories import PublishingBodyFactory, ReviewPageFactory, ThemeFactory

@@ -8,7 +8,7 @@ from wagtail.models import PageViewRestriction
 import pytest
 from bs4 import BeautifulSoup
 
-from learning.finder import MAX_QUERY_LENGTH
+from learning.filters import MAX_QUERY_LENGTH
 from site_core.views import PER_PAGE
 from tests.factories import PolicyPageFactory, ReviewPageFactory
 

@@ -1,4 +1,5 @@
 from .documents import ReportDocument
+from .facets import FacetCount
 from .library import ThemeIndexPage
 from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
 from .reviews import (
@@ -14,6 +15,7 @@ from .vocabulary import PublishingBody, ReviewType, Theme
 __all__ = [
     "DatePrecision",
     "DocumentKind",
+    "FacetCount",
     "PolicyDocument",
     "PolicyGuidanceLink",
     "PolicyPage",

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # A database out of reach is a 503 page asking readers to try again, not a 500; after
     # the page cache, which still serves what it holds meanwhile (site_core/unavailable.py).
     "site_core.unavailable.DatabaseUnavailableMiddleware",
+    # Lets the values every page shows be kept per content version (site_core/structure.py).
+    "site_core.structure.ServingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
