@@ -7,7 +7,7 @@
 It never touches the machine's own PostgreSQL or Redis: it makes a PostgreSQL cluster in
 var/faults-pg (initdb, as the `postgres` user when run as root) and starts a redis-server,
 both on free ports of 127.0.0.1, migrates, loads the demo content, collects the static files
-and starts gunicorn with the production settings (2 workers x 4 threads). Then, each
+and starts gunicorn with the production settings (4 sync workers, as on two cores). Then, each
 printing a table:
 
 - soak: wrk, 64 connections for 30 s over a mix of pages (home, library, filtered library,
@@ -437,7 +437,8 @@ class Faults:
             self.failures.append(what)
 
     def gunicorn(self, name: str, page_cache: bool) -> str:
-        gunicorn_args = Namespace(workers=2, threads=4, worker_class="gthread", keep_alive=0)
+        # As production runs on two cores (docker/gunicorn.conf.py).
+        gunicorn_args = Namespace(workers=4, threads=1, worker_class="sync", keep_alive=0)
         env = {**self.env, "PAGE_CACHE": "on" if page_cache else "off"}
         self.server = load.Server(gunicorn_args, env, self.log_dir, name)
         base = self.server.start()
@@ -638,7 +639,7 @@ def main(argv=None) -> int:
             print(
                 f"bench/faults.py {' '.join(sys.argv[1:])}; {when:%Y-%m-%d %H:%M %Z}\n"
                 f"machine: {load.machine()}\n"
-                f"gunicorn: gthread, 2 workers x 4 threads, keep-alive 0 s, {load.SETTINGS}; "
+                f"gunicorn: sync, 4 workers x 1 thread, keep-alive 0 s, {load.SETTINGS}; "
                 f"wrk: 2 threads, timeout {WRK_TIMEOUT} s, '{load.ACCEPT_ENCODING}'"
             )
             faults = Faults(args, env, paths, work_dir, postgres, redis)

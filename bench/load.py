@@ -637,9 +637,10 @@ def parse_args(argv):
         "--database-url", default=DEFAULT_DATABASE_URL, help="holds the generated reviews"
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="flushed every phase")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
+    # The defaults are production's on two cores (docker/gunicorn.conf.py).
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument(
         "--keep-alive",
         type=int,

@@ -20,19 +20,25 @@ chdir = str(Path(__file__).resolve().parent.parent)
 # compose.yaml); anywhere else, give GUNICORN_BIND=127.0.0.1:8000.
 bind = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
 
-# Threads overlap the waits on PostgreSQL and Redis; more processes than cores only compete
-# for them. Two workers of four threads did best on two cores (bench/README.md).
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Two single-threaded worker processes per core: while one waits on PostgreSQL or Redis the
+# other runs, and no two requests contend for one process's interpreter lock. On two cores,
+# four such workers served every page faster than two workers of four threads, cold and from
+# the cache, with half the p99 (bench/README.md, "gunicorn's configuration"), for about 300 MB
+# more memory. Sync workers read a request and write its response whole, so they need a
+# buffering reverse proxy in front (the one that terminates TLS): a slow client then costs
+# the proxy a connection, not a worker. GUNICORN_THREADS above 1 switches to threaded workers.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * len(os.sched_getaffinity(0)))))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
 
 # A request still running after `timeout` seconds has its worker restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (a deploy, `docker compose stop`), requests in progress get this long to
 # finish; compose.yaml's stop_grace_period gives the container a little more.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
-# Behind a load balancer that keeps connections open, set this above the balancer's idle
-# timeout, or it may send a request down a connection gunicorn is closing (a 502).
+# Threaded workers only (sync workers close each connection after its response): behind a
+# load balancer that keeps connections open, set this above the balancer's idle timeout, or
+# it may send a request down a connection gunicorn is closing (a 502).
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 
 # Each worker is replaced after about this many requests, at staggered times, so that slow

@@ -61,19 +61,23 @@ class Entry:
     version: str  # the cache's version when the page was made; any other is out of date
     status: int
     headers: list[tuple[str, str]]  # without ETag: it depends on the encoding served
-    content: bytes
+    content: bytes  # empty when kept compressed only (below)
     etag: str
     # Compressed once, when cached, and sent to every reader whose browser accepts it (all of
     # them): a listing goes from about 57 kB to 7 kB, for phones on a slow connection. Safe
     # from BREACH-style attacks: a cached page holds no secret (no CSRF token, nothing of a
-    # session), so there is nothing to guess by its compressed length.
+    # session), so there is nothing to guess by its compressed length. A compressed page is
+    # kept compressed only: every hit then reads 7 kB from Redis rather than 64, and the rare
+    # client that refuses gzip gets it decompressed.
     gzipped: bytes | None = None
 
     def variant(self, accept_encoding: str) -> tuple[bytes, str, bool]:
         """The body, its ETag and whether it is gzipped, for a request's Accept-Encoding."""
-        if self.gzipped is not None and accepts_gzip(accept_encoding):
+        if self.gzipped is None:
+            return self.content, self.etag, False
+        if accepts_gzip(accept_encoding):
             return self.gzipped, self.etag[:-1] + '-gzip"', True
-        return self.content, self.etag, False
+        return self.content or gzip.decompress(self.gzipped), self.etag, False
 
 
 def enabled() -> bool:
@@ -266,13 +270,14 @@ class PageCacheMiddleware:
         if request.method == "GET" and storable(response):
             _public_cache_control(response)
             patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
+            gzipped = _gzip(response)
             entry = Entry(
                 version=version,
                 status=response.status_code,
                 headers=[(n, v) for n, v in response.items() if n.lower() not in NOT_REPLAYED],
-                content=response.content,
+                content=b"" if gzipped is not None else response.content,
                 etag=_etag(response.content),
-                gzipped=_gzip(response),
+                gzipped=gzipped,
             )
             response["ETag"] = entry.etag
             try:

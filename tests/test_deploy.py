@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import runpy
 import secrets
 import shlex
 import shutil
@@ -537,3 +538,24 @@ def test_only_known_extra_fields_are_written():
 
     assert entry["status"] == 200 and entry["duration_ms"] == 1.5
     assert "user" not in entry
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ("sync", 2 * len(os.sched_getaffinity(0)), 1)),
+        ({"WEB_CONCURRENCY": "3"}, ("sync", 3, 1)),
+        ({"GUNICORN_THREADS": "4", "WEB_CONCURRENCY": "2"}, ("gthread", 2, 4)),
+    ],
+)
+def test_gunicorn_runs_two_single_threaded_workers_per_cpu_unless_told(
+    monkeypatch, environ, expected
+):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    config = runpy.run_path(str(DOCKER / "gunicorn.conf.py"))
+
+    assert (config["worker_class"], config["workers"], config["threads"]) == expected

@@ -10,6 +10,7 @@ import datetime
 import gzip
 
 from django.core.cache import cache
+from django.test import RequestFactory
 from django.utils import timezone
 
 from wagtail.contrib.frontend_cache.backends import BaseBackend
@@ -154,6 +155,16 @@ def test_browsers_that_accept_gzip_get_the_page_compressed_once_when_it_was_cach
     refused = get(client, library.url, accept_encoding="gzip;q=0, br")
     assert refused[STATUS] == "hit" and "Content-Encoding" not in refused
     assert refused.content == plain.content
+
+
+def test_a_compressed_page_is_kept_compressed_only(client, library, child_v):
+    made = get(client, library.url)
+    request = RequestFactory().get(library.url)
+    entry = page_cache._cache().get(
+        page_cache.ENTRY_KEY.format(digest=page_cache.request_address(request))
+    )
+
+    assert entry.content == b"" and gzip.decompress(entry.gzipped) == made.content
 
 
 def test_each_query_string_is_its_own_entry(client, library, child_v, neglect):
