@@ -726,7 +726,8 @@ def main(argv=None) -> int:
 
     phases = ["cold", "warm"] if args.phase == "both" else [args.phase]
     results, memory = [], {}
-    when = datetime.now().astimezone()
+    # Read before the runs: the load average the runs start from, not the one they made.
+    when, machine_at_start = datetime.now().astimezone(), machine()
     with tempfile.TemporaryDirectory(prefix="load-bench-") as log_dir:
         for phase in phases:
             phase_results, memory[phase], keys = run_phase(
@@ -738,7 +739,7 @@ def main(argv=None) -> int:
     print(
         f"\n{generated:,} generated reviews in {urlsplit(args.database_url).path.lstrip('/')}; "
         f"{when:%Y-%m-%d %H:%M %Z}\n"
-        f"machine: {machine()}\n"
+        f"machine: {machine_at_start}\n"
         f"gunicorn: {args.worker_class}, {args.workers} workers x {args.threads} threads, "
         f"keep-alive {args.keep_alive} s, "
         f"{SETTINGS}\n"
