@@ -159,7 +159,7 @@ def listing_page(
     then took longer than anything else on the page. The same rows in the same order as
     `live_reviews()` (newest or oldest first, as `learning.finder` sorts), each with what
     its card shows (`_CARD_COLUMNS`) and its themes' ids in order (`theme_ids`); any other
-    field is read when first asked for. tests/test_finder.py compares the two.
+    field is read when first asked for. tests/test_listing_sql.py compares the two.
     """
     direction = "ASC" if oldest else "DESC"
     theme = (

@@ -24,7 +24,16 @@ from site_core.structure import current_structure
 
 ANCESTORS_ATTR = "_routed_ancestors"
 # The columns of each page on the path: what breadcrumbs, links and routing read.
-_ROUTE_COLUMNS = ("id", "title", "url_path", "path", "depth", "live", "content_type_id")
+_ROUTE_COLUMNS = (
+    "id",
+    "title",
+    "url_path",
+    "path",
+    "depth",
+    "live",
+    "content_type_id",
+    "alias_of_id",
+)
 
 
 def serve(request, path: str):
@@ -44,13 +53,18 @@ def serve(request, path: str):
 
 def _route(request, root: Page, path: str, structure):
     components = [component for component in path.split("/") if component]
-    on_path = _pages_on_path(root, components)
+    return _route_along(request, root, _pages_on_path(root, components), components, structure)
+
+
+def _route_along(request, root: Page, on_path: list[Page], components: list[str], structure):
+    """Route to the deepest of the pages found on the path (`root` if none), which routes
+    what is left of the path itself (the library's theme pages and feed; unknown slugs)."""
     deepest = on_path[-1] if on_path else root
     model = ContentType.objects.get_for_id(deepest.content_type_id).model_class()
     page = _specific_page(model, deepest.pk) if model else None
     if page is None:  # deleted since, or of a page type no longer installed
         raise Http404
-    if not any(p.alias_of_id for p in (root, *on_path, page)):
+    if structure is not None and not any(p.alias_of_id for p in (root, *on_path, page)):
         # Read by Wagtail's view-restriction check (wagtail_hooks.check_view_restrictions):
         # the structure answers it without Wagtail's two queries. An alias takes its
         # source's restrictions, which Wagtail's own method works out.
@@ -96,31 +110,21 @@ def _pages_on_path(root: Page, components: list[str]) -> list[Page]:
     columns = ", ".join(_ROUTE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, alias_of_id FROM wagtailcore_page"
+            f"SELECT {columns} FROM wagtailcore_page"
             f" WHERE url_path IN ({', '.join(['%s'] * len(url_paths))}) ORDER BY depth",
             url_paths,
         )
         rows = cursor.fetchall()
-    return [Page(**dict(zip((*_ROUTE_COLUMNS, "alias_of_id"), row, strict=True))) for row in rows]
+    return [Page(**dict(zip(_ROUTE_COLUMNS, row, strict=True))) for row in rows]
 
 
 def route_in_one_query(root: Page, request, path_components: list[str]):
-    url_paths = [
-        root.url_path + "".join(f"{c}/" for c in path_components[:n])
-        for n in range(1, len(path_components) + 1)
-    ]
-    found = list(
-        Page.objects.filter(url_path__in=url_paths)
-        .order_by("depth")
-        .only("title", "url_path", "path", "depth", "live", "content_type")
-    )
-    if not found:
+    """The home page's `route()` without a structure (the cache out of reach): the same
+    two queries, with Wagtail's own view-restriction check; None when no page matches."""
+    on_path = _pages_on_path(root, path_components)
+    if not on_path:
         return None
-    deepest = found[-1]
-    consumed = deepest.depth - root.depth
-    setattr(request, ANCESTORS_ATTR, [root, *found[:-1]])
-    # Sub-routes (the library's themes and feed) and unknown slugs are left to the page.
-    return deepest.specific.route(request, path_components[consumed:])
+    return _route_along(request, root, on_path, path_components, structure=None)
 
 
 def routed_ancestors(request, page: Page) -> list[Page] | None:
