@@ -29,7 +29,8 @@ from learning.cards import review_cards
 from learning.facet_counts import stored_counts
 from learning.filters import OLDEST, PER_PAGE, RELEVANCE, Filters, parse_filters
 from learning.models import ReviewTheme
-from learning.queries import listing_page, live_public_reviews, live_reviews, newest_first
+from learning.queries import live_public_reviews, live_reviews, newest_first
+from learning.reviews_sql import ReviewsSQL
 from learning.terms import Term, Vocabulary, vocabulary
 from site_core.text_search import TextSearch, highlight, index_text
 
@@ -94,7 +95,9 @@ def facet_keys() -> dict:
     }
 
 
-def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
+def _facet_counts(
+    base: QuerySet | None, filters: Filters, search, written: ReviewsSQL | None = None
+) -> dict[str, dict]:
     """Every facet's counts, each with the other filters kept, and the total: one query.
 
     The reviews matching every filter are found once (`kept`, a common table expression:
@@ -108,21 +111,27 @@ def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
     The type, year and publisher counts come back as a few rows each (on PostgreSQL one
     pass of grouping sets), not as every combination of the three (a thousand rows at
     10,000 reviews, summed in Python).
+
+    The reviews come from `base` narrowed by the filters and the search, or from `written` (the
+    same reviews as SQL written by hand, learning/reviews_sql.py), which is quicker to build.
     """
     keys = facet_keys()
     in_use = {"type": bool(filters.types), "year": bool(filters.year), "body": bool(filters.body)}
-
-    kept = (
-        _apply(base, filters, search=search)
-        .order_by()
-        .annotate(**{f"{name}_key": key for name, key in keys.items()})
-        .values_list("pk", *(f"{name}_key" for name in keys))
-    )
     counts: dict[str, dict] = {"total": {}, "theme": {}, "type": {}, "year": {}, "body": {}}
-    try:
-        kept_sql, kept_params = kept.query.sql_with_params()
-    except EmptyResultSet:  # a search with no words in it: nothing matches
-        return counts
+
+    if written is not None:
+        kept_sql, kept_params = written.kept()
+    else:
+        kept = (
+            _apply(base, filters, search=search)
+            .order_by()
+            .annotate(**{f"{name}_key": key for name, key in keys.items()})
+            .values_list("pk", *(f"{name}_key" for name in keys))
+        )
+        try:
+            kept_sql, kept_params = kept.query.sql_with_params()
+        except EmptyResultSet:  # a search with no words in it: nothing matches
+            return counts
     params = list(kept_params)
     sql = [
         f"WITH kept (pk, type_key, year_key, body_key) AS ({kept_sql}) "
@@ -153,14 +162,17 @@ def _facet_counts(base: QuerySet, filters: Filters, search) -> dict[str, dict]:
     for name, key in keys.items():
         if not in_use[name]:
             continue
-        part = (
-            _apply(base, filters, search=search, skip=name)
-            .order_by()
-            .annotate(facet=Value(name, output_field=CharField()), key=key)
-            .values_list("facet", "key")
-            .annotate(n=Count("pk"))
-        )
-        part_sql, part_params = part.query.sql_with_params()  # empty only if `kept` is
+        if written is not None:
+            part_sql, part_params = written.facet_part(name)
+        else:
+            part = (
+                _apply(base, filters, search=search, skip=name)
+                .order_by()
+                .annotate(facet=Value(name, output_field=CharField()), key=key)
+                .values_list("facet", "key")
+                .annotate(n=Count("pk"))
+            )
+            part_sql, part_params = part.query.sql_with_params()  # empty only if `kept` is
         # Wrapped: SQLite accepts no parentheses around the parts of a UNION.
         sql.append(f"UNION ALL SELECT * FROM ({part_sql}) AS {name}_part")
         params.extend(part_params)
@@ -237,17 +249,20 @@ def find_reviews(
     """
     vocab = vocab or vocabulary()
     filters = parse_filters(params, vocab, fixed_theme=fixed_theme)
-    base = live_public_reviews().descendant_of(within)
     search = TextSearch(filters.q) if filters.q else None
+    # Without a search, PostgreSQL gets SQL written for these filters, quicker to build
+    # than the queryset (learning/reviews_sql.py); a search needs the queryset.
+    postgres = connection.vendor == "postgresql"
+    sql = ReviewsSQL(within, filters) if search is None and postgres else None
+    base = None if sql is not None and request is not None else _base(within)
 
     # Unfiltered: the counts kept as the content changed, if any (learning/facet_counts.py).
     stored = not filters.is_filtered and stored_counts(within.pk, fixed_theme and fixed_theme.id)
-    facets = _facets(stored or _facet_counts(base, filters, search), filters, vocab)
+    facets = _facets(stored or _facet_counts(base, filters, search, sql), filters, vocab)
 
-    if stored and request is not None:
-        # The commonest addresses (the library, a theme's page): the page's cards come from
-        # SQL written for them, the same rows as the queryset below (learning/queries.py).
-        ordered = _ListingPages(within, fixed_theme, oldest=filters.sort == OLDEST)
+    if sql is not None and request is not None:
+        # Only what the cards show (the feed, without a request, shows more).
+        ordered = _SQLPages(sql, oldest=filters.sort == OLDEST)
     else:
         ordered = _ordered(base, filters, search)
     paginator = Paginator(ordered, per_page)
@@ -261,20 +276,18 @@ def find_reviews(
     return FinderResult(filters, facets, page, _chips(filters), cards)
 
 
-class _ListingPages:
-    """What the paginator slices for one page of `learning.queries.listing_page()`."""
+class _SQLPages:
+    """What the paginator slices for one page of `ReviewsSQL.page()`."""
 
-    def __init__(self, within: Page, theme, *, oldest: bool):
-        self.within, self.theme_id, self.oldest = within, theme and theme.id, oldest
+    def __init__(self, sql: ReviewsSQL, *, oldest: bool):
+        self.sql, self.oldest = sql, oldest
 
     def __getitem__(self, rows: slice) -> list:
-        return listing_page(
-            self.within,
-            theme_id=self.theme_id,
-            oldest=self.oldest,
-            offset=rows.start,
-            limit=rows.stop - rows.start,
-        )
+        return self.sql.page(oldest=self.oldest, offset=rows.start, limit=rows.stop - rows.start)
+
+
+def _base(within: Page) -> QuerySet:
+    return live_public_reviews().descendant_of(within)
 
 
 def _ordered(base: QuerySet, filters: Filters, search) -> QuerySet:

@@ -99,14 +99,14 @@ def related_reviews(
 
 # `is_public()` as SQL, for the page aliased `page`: no view restriction on a page whose
 # tree path starts its own. tests/test_metadata.py checks a private review is not related.
-_PUBLIC_SQL = (
+PUBLIC_SQL = (
     "NOT EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction restriction"
     " INNER JOIN wagtailcore_page restricted ON restricted.id = restriction.page_id"
     " WHERE restricted.path = SUBSTRING(page.path, 1, LENGTH(restricted.path)))"
 )
 
 # What a review card shows (learning.cards.review_cards), by column.
-_CARD_COLUMNS = (
+CARD_COLUMNS = (
     "page.id, page.title, page.url_path, page.path, page.depth, page.content_type_id,"
     " review.page_ptr_id, review.subject, review.review_type_id, review.summary,"
     " review.publication_date, review.publication_date_precision"
@@ -129,7 +129,7 @@ def _related_sql(review: ReviewPage, theme_ids: list[int], limit: int) -> tuple[
     placeholders = ", ".join(["%s"] * len(theme_ids))
     parent_path = review.path[: -ReviewPage.steplen]
     sql = (
-        f"SELECT {_CARD_COLUMNS}, ranked.n AS shared_themes FROM ("
+        f"SELECT {CARD_COLUMNS}, ranked.n AS shared_themes FROM ("
         " SELECT shared.page_id, shared.n, review.publication_date"
         " FROM (SELECT page_id, COUNT(*) AS n FROM learning_reviewtheme"
         f" WHERE theme_id IN ({placeholders}) AND page_id <> %s GROUP BY page_id) shared"
@@ -140,46 +140,10 @@ def _related_sql(review: ReviewPage, theme_ids: list[int], limit: int) -> tuple[
         " INNER JOIN wagtailcore_page page ON page.id = ranked.page_id"
         " INNER JOIN learning_reviewpage review ON review.page_ptr_id = ranked.page_id"
         " WHERE page.live AND page.depth = %s AND page.path LIKE %s"
-        f" AND {_PUBLIC_SQL}"
+        f" AND {PUBLIC_SQL}"
         " ORDER BY ranked.n DESC, ranked.publication_date DESC NULLS LAST,"
         " page.first_published_at DESC, ranked.page_id DESC"
         " LIMIT %s"
     )
     # Tree paths are digits and capital letters: nothing in them is special to LIKE.
     return sql, [*theme_ids, review.pk, review.depth, f"{parent_path}%", limit]
-
-
-def listing_page(
-    within: Page, *, theme_id: int | None = None, oldest: bool = False, offset: int, limit: int
-) -> list[ReviewPage]:
-    """One page of `live_reviews(within=within)`, narrowed to a theme if given: PostgreSQL.
-
-    The library and a theme's page, unfiltered, are the addresses asked for most, and
-    their counts are stored (learning/facet_counts.py): building this query with the ORM
-    then took longer than anything else on the page. The same rows in the same order as
-    `live_reviews()` (newest or oldest first, as `learning.finder` sorts), each with what
-    its card shows (`_CARD_COLUMNS`) and its themes' ids in order (`theme_ids`); any other
-    field is read when first asked for. tests/test_listing_sql.py compares the two.
-    """
-    direction = "ASC" if oldest else "DESC"
-    theme = (
-        " AND EXISTS (SELECT 1 FROM learning_reviewtheme link"
-        " WHERE link.page_id = page.id AND link.theme_id = %s)"
-        if theme_id is not None
-        else ""
-    )
-    sql = (
-        f"SELECT {_CARD_COLUMNS}, ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
-        " WHERE link.page_id = page.id ORDER BY link.sort_order) AS theme_ids"
-        " FROM learning_reviewpage review"
-        " INNER JOIN wagtailcore_page page ON page.id = review.page_ptr_id"
-        " WHERE page.live AND page.path LIKE %s AND page.depth > %s"
-        f" AND {_PUBLIC_SQL}{theme}"
-        f" ORDER BY review.publication_date {direction} NULLS LAST,"
-        f" page.first_published_at {direction}, page.id {direction}"
-        " LIMIT %s OFFSET %s"
-    )
-    theme_params = [theme_id] if theme_id is not None else []
-    # Tree paths are digits and capital letters: nothing in them is special to LIKE.
-    params = [f"{within.path}%", within.depth, *theme_params, limit, offset]
-    return list(ReviewPage.objects.raw(sql, params))

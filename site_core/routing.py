@@ -20,7 +20,7 @@ from django.http import Http404
 from wagtail import views as wagtail_views
 from wagtail.models import Page
 
-from site_core.structure import current_structure
+from site_core.structure import current_structure, site_for_request
 
 ANCESTORS_ATTR = "_routed_ancestors"
 # The columns of each page on the path: what breadcrumbs, links and routing read.
@@ -40,9 +40,7 @@ def serve(request, path: str):
     """Wagtail's page view (wagtail.views.serve), routed from the site's structure."""
     structure = current_structure(request)
     if structure is not None and not hasattr(request, "_wagtail_route_for_request"):
-        if not hasattr(request, "_wagtail_site"):
-            request._wagtail_site = structure.site_for_request(request)
-        site = request._wagtail_site
+        site = site_for_request(request)
         try:
             route = _route(request, site.root_page, path, structure) if site else None
         except Http404:  # as Page.route_for_request: no page here

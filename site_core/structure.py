@@ -101,6 +101,20 @@ def current_structure(request=None) -> SiteStructure | None:
     return structure
 
 
+def site_for_request(request) -> Site | None:
+    """Site.find_for_request(), answered by the structure when there is one.
+
+    Kept on the request where Wagtail keeps its own answer, so that anything later in the
+    request asking Wagtail gets the same site without a query.
+    """
+    if not hasattr(request, "_wagtail_site"):
+        structure = current_structure(request)
+        if structure is None:
+            return Site.find_for_request(request)
+        request._wagtail_site = structure.site_for_request(request)
+    return request._wagtail_site
+
+
 def _current_structure(request) -> SiteStructure | None:
     global _current
     version = page_cache.request_version(request) if request is not None else None

@@ -1,24 +1,35 @@
-"""The unfiltered library's and theme pages' listing SQL agrees with the finder's queryset.
+"""The finder's SQL written by hand agrees with its queryset, for every kind of filter.
 
-`learning.queries.listing_page()` is hand-written SQL for the two addresses asked for most
-(PostgreSQL only); `live_reviews()` is the queryset every other listing uses. They must list
-the same reviews in the same order, page by page, whatever the dates, ties, drafts,
-private and embargoed reviews around them.
+`learning.reviews_sql.ReviewsSQL` lists and counts the reviews of the library and theme
+pages, filtered or not, when there is no search (PostgreSQL only); the finder's queryset
+(`_apply()`, `_ordered()`, `live_reviews()`) does with a search and on SQLite. They must
+list the same reviews in the same order, page by page, and count the same, whatever the
+filters, dates, ties, drafts, private reviews and other libraries around them.
 """
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import F
+from django.http import QueryDict
 
 from wagtail.models import Page, PageViewRestriction
 
 import pytest
 
 from learning.cards import review_cards
-from learning.models import DatePrecision, ReviewPage
-from learning.queries import listing_page, live_reviews
-from tests.factories import ReviewPageFactory, ThemeFactory, ThemeIndexPageFactory
+from learning.filters import parse_filters
+from learning.finder import _base, _facet_counts, _ordered
+from learning.models import DatePrecision, ReviewPage, ReviewType
+from learning.queries import live_reviews
+from learning.reviews_sql import ReviewsSQL
+from learning.terms import vocabulary
+from tests.factories import (
+    PublishingBodyFactory,
+    ReviewPageFactory,
+    ThemeFactory,
+    ThemeIndexPageFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,7 +44,9 @@ def themes(db):
 
 @pytest.fixture
 def mixed_library(home, library, themes):
-    dates = [date(2021, 5, 1), date(2021, 5, 1), None, date(2019, 1, 1), date(2023, 2, 2)]
+    dates = [date(2021, 5, 1), date(2021, 12, 31), None, date(2019, 1, 1), date(2023, 2, 2)]
+    types = list(ReviewType.objects.order_by("pk")[:3])
+    bodies = [PublishingBodyFactory(slug="body-a"), PublishingBodyFactory(slug="body-b"), None]
     for n in range(14):
         ReviewPageFactory(
             parent=library,
@@ -43,6 +56,8 @@ def mixed_library(home, library, themes):
                 DatePrecision.NOT_RECORDED if dates[n % len(dates)] is None else DatePrecision.DAY
             ),
             themes=[themes[n % 3], themes[(n + 1) % 3]] if n % 4 else [themes[n % 3]],
+            review_type=types[n % 3],
+            publishing_body=bodies[n % 3],
         )
     # Ties on the date go by first publication, which here runs against the ids.
     listed = ReviewPage.objects.child_of(library).order_by("pk")
@@ -50,6 +65,10 @@ def mixed_library(home, library, themes):
         Page.objects.filter(pk=review.pk).update(
             first_published_at=datetime(2024, 1, 1, tzinfo=UTC) - timedelta(days=n)
         )
+    # Two with the same date and first publication: only their ids order them.
+    Page.objects.filter(pk__in=[listed[0].pk, listed[5].pk]).update(
+        first_published_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     ReviewPageFactory(parent=library, title="Draft", publish=False, themes=[themes[0]])
     private = ReviewPageFactory(parent=library, title="Private", themes=[themes[0]])
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
@@ -62,37 +81,66 @@ def ids(reviews) -> list[int]:
     return [review.pk for review in reviews]
 
 
-@pytest.mark.parametrize("oldest", [False, True])
-@pytest.mark.parametrize("theme_index", [None, 0, 1])
-def test_every_page_lists_what_the_queryset_lists(mixed_library, themes, oldest, theme_index):
-    theme = themes[theme_index] if theme_index is not None else None
-    expected = live_reviews(within=mixed_library)
-    if theme is not None:
-        expected = expected.filter(review_themes__theme=theme)
-    if oldest:  # as the finder sorts oldest first: dates not recorded last
-        expected = expected.order_by(
-            F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
-        )
-    expected = ids(expected)
-    assert len(expected) >= 5  # enough to cut into several pages
+# Each kind of filter alone and together, on the library and on a theme's page (`theme`
+# here is that page's own theme). Type slugs are the seeded ones (learning/0002).
+FILTERS = [
+    ("", None),
+    ("", "theme-1"),
+    ("theme=theme-0", None),
+    ("theme=theme-0&theme=theme-1", None),
+    ("type=local-cspr", None),
+    ("type=local-cspr&type=national-cspr", None),
+    ("year=2021", None),
+    ("body=body-a", None),
+    ("theme=theme-1&type=local-cspr&year=2021", None),
+    ("theme=theme-2&body=body-b&type=national-cspr&type=local-cspr", None),
+    ("type=local-cspr&body=body-a", "theme-0"),
+    ("theme=theme-1&year=2019", "theme-0"),
+]
 
-    got = []
-    for offset in range(0, len(expected) + 3, 3):
-        got += ids(
-            listing_page(
-                mixed_library,
-                theme_id=theme and theme.id,
-                oldest=oldest,
-                offset=offset,
-                limit=3,
-            )
-        )
-    assert got == expected
+
+def finder_filters(query, theme):
+    vocab = vocabulary()
+    fixed = vocab.by_slug("theme")[theme] if theme else None
+    filters = parse_filters(QueryDict(query), vocab, fixed_theme=fixed)
+    assert not filters.notices, filters.notices  # every value above is a real one
+    return filters
+
+
+# One test each for all of FILTERS: the library is built once (about a second).
+def test_every_page_lists_what_the_queryset_lists(mixed_library):
+    for (query, theme), oldest in itertools.product(FILTERS, [False, True]):
+        filters = finder_filters(query, theme)
+        filters.sort = "oldest" if oldest else "newest"
+        expected = ids(_ordered(_base(mixed_library), filters, None))
+
+        written = ReviewsSQL(mixed_library, filters)
+        got = []
+        for offset in range(0, len(expected) + 3, 3):
+            got += ids(written.page(oldest=oldest, offset=offset, limit=3))
+        assert got == expected, (query, theme, oldest)
+
+
+def test_every_facet_counts_what_the_queryset_counts(mixed_library):
+    totals = {}
+    for query, theme in FILTERS:
+        filters = finder_filters(query, theme)
+
+        expected = _facet_counts(_base(mixed_library), filters, None)
+        got = _facet_counts(None, filters, None, ReviewsSQL(mixed_library, filters))
+
+        assert got == expected, (query, theme)
+        totals[query, theme] = expected["total"][0]
+    # Each filter keeps some reviews and not others: the comparisons compare something.
+    assert totals.pop(("", None)) == 14  # not the draft, private or other library's reviews
+    assert [key for key, total in totals.items() if not 0 < total < 14] == []
 
 
 def test_listed_reviews_carry_what_their_cards_show(mixed_library, rf):
     request = rf.get(mixed_library.url)
-    listed = listing_page(mixed_library, offset=0, limit=20)
+    listed = ReviewsSQL(mixed_library, finder_filters("", None)).page(
+        oldest=False, offset=0, limit=20
+    )
     full = {r.pk: r for r in live_reviews(within=mixed_library)}
 
     fast = review_cards(listed, request, within=mixed_library)
