@@ -250,10 +250,12 @@ def find_reviews(
     vocab = vocab or vocabulary()
     filters = parse_filters(params, vocab, fixed_theme=fixed_theme)
     search = TextSearch(filters.q) if filters.q else None
-    # Without a search, PostgreSQL gets SQL written for these filters, quicker to build
-    # than the queryset (learning/reviews_sql.py); a search needs the queryset.
-    postgres = connection.vendor == "postgresql"
-    sql = ReviewsSQL(within, filters) if search is None and postgres else None
+    # PostgreSQL gets SQL written for these filters, quicker to build than the queryset
+    # (learning/reviews_sql.py). A search without words matches nothing: the queryset's.
+    words = search is None or search.words
+    sql = (
+        ReviewsSQL(within, filters, search) if words and connection.vendor == "postgresql" else None
+    )
     base = None if sql is not None and request is not None else _base(within)
 
     # Unfiltered: the counts kept as the content changed, if any (learning/facet_counts.py).
@@ -262,7 +264,7 @@ def find_reviews(
 
     if sql is not None and request is not None:
         # Only what the cards show (the feed, without a request, shows more).
-        ordered = _SQLPages(sql, oldest=filters.sort == OLDEST)
+        ordered = _SQLPages(sql)
     else:
         ordered = _ordered(base, filters, search)
     paginator = Paginator(ordered, per_page)
@@ -279,11 +281,11 @@ def find_reviews(
 class _SQLPages:
     """What the paginator slices for one page of `ReviewsSQL.page()`."""
 
-    def __init__(self, sql: ReviewsSQL, *, oldest: bool):
-        self.sql, self.oldest = sql, oldest
+    def __init__(self, sql: ReviewsSQL):
+        self.sql = sql
 
     def __getitem__(self, rows: slice) -> list:
-        return self.sql.page(oldest=self.oldest, offset=rows.start, limit=rows.stop - rows.start)
+        return self.sql.page(offset=rows.start, limit=rows.stop - rows.start)
 
 
 def _base(within: Page) -> QuerySet:

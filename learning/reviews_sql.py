@@ -1,21 +1,24 @@
-"""The finder's queries written in SQL, for PostgreSQL when there is no search.
+"""The finder's queries written in SQL, for PostgreSQL.
 
-`learning.finder` narrows a queryset by the reader's filters (`_apply()`) and builds its
-counting statement and its page of reviews from it. Building those with the ORM took longer
-than PostgreSQL took to run them: a third of a filtered library's processor time at 10,000
-reviews. `ReviewsSQL` states the same conditions as SQL for the page aliased `page` and its
-review `review`, and builds the same two queries from them. With a search, and on SQLite,
-the finder keeps the queryset. tests/test_listing_sql.py checks that both give the same
-reviews, in the same order, and the same counts, for every kind of filter.
+`learning.finder` narrows a queryset by the reader's filters and search (`_apply()`) and
+builds its counting statement and its page of reviews from it. Building those with the ORM
+took longer than PostgreSQL took to run them: a third of a filtered library's processor time
+at 10,000 reviews. And ranked by relevance through the ORM, every match's ranking vector
+travelled through the query's joins. `ReviewsSQL` states the same conditions as SQL for the
+page aliased `page` and its review `review`, and builds the same two queries from them; a
+search is matched and ranked by the functions of migration site_core/0005. On SQLite the
+finder keeps the queryset. tests/test_listing_sql.py checks that both give the same
+reviews, in the same order, and the same counts, for every kind of filter and a search.
 """
 
 from datetime import date
 
 from wagtail.models import Page
 
-from learning.filters import Filters
+from learning.filters import OLDEST, RELEVANCE, Filters
 from learning.models import ReviewPage
 from learning.queries import CARD_COLUMNS, PUBLIC_SQL
+from site_core.text_search import TextSearch, index_text_sql
 
 # A review's key under each facet, as `learning.finder.facet_keys()` gives it.
 FACET_KEYS = {
@@ -34,19 +37,27 @@ _HAS_THEME = (
 
 
 class ReviewsSQL:
-    """The live, public reviews in `within` that `filters` keep, as SQL (no search)."""
+    """The live, public reviews in `within` that `filters` and `search` keep, as SQL."""
 
-    def __init__(self, within: Page, filters: Filters):
-        assert not filters.q, "a search is matched through the queryset (learning.finder)"
-        self.within, self.filters = within, filters
+    def __init__(self, within: Page, filters: Filters, search: TextSearch | None = None):
+        # No words, nothing matches: the queryset says so without a query.
+        assert search is None or search.words, "a search without words is the queryset's"
+        self.within, self.filters, self.search = within, filters, search
 
-    def where(self, *, skip: str = "") -> tuple[str, list]:
-        """The conditions, less the facet named by `skip`, as `finder._apply()` has them."""
+    def where(self, *, skip: str = "", matched: bool = False) -> tuple[str, list]:
+        """The conditions, less the facet named by `skip`, as `finder._apply()` has them.
+
+        `matched`: the search is applied already (joined), so it is left out.
+        """
         filters = self.filters
         # As live_public_reviews().descendant_of(within). Tree paths are digits and capital
         # letters: nothing in them is special to LIKE.
         sql = [f"page.live AND page.path LIKE %s AND page.depth > %s AND {PUBLIC_SQL}"]
         params: list = [f"{self.within.path}%", self.within.depth]
+        if self.search is not None and not matched:
+            matches, match_params = self.search.matches_sql()
+            sql.append(f"page.id IN (SELECT page_id FROM {matches})")
+            params += match_params
         if skip != "theme":
             for theme in filters.all_themes:  # a review must have every one
                 sql.append(_HAS_THEME)
@@ -74,20 +85,35 @@ class ReviewsSQL:
         sql = f"SELECT %s, {FACET_KEYS[name]}, COUNT(*) FROM {_REVIEWS} WHERE {where} GROUP BY 2"
         return sql, [name, *params]
 
-    def page(self, *, oldest: bool, offset: int, limit: int) -> list[ReviewPage]:
-        """One page of the reviews, as `finder._ordered()` sorts them without a search.
+    def page(self, *, offset: int, limit: int) -> list[ReviewPage]:
+        """One page of the reviews, sorted as `finder._ordered()` sorts them.
 
         Each with what its card shows (`CARD_COLUMNS`) and its themes' ids in order
-        (`theme_ids`); any other field is read when first asked for.
+        (`theme_ids`), and with a search the page's indexed text (`_search_text`, for its
+        snippet); any other field is read when first asked for. By relevance, the matches
+        come ranked from `site_core_ranked_search_matches()`: best first, then newest.
         """
-        direction = "ASC" if oldest else "DESC"
-        where, params = self.where()
-        sql = (
-            f"SELECT {CARD_COLUMNS}, ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
+        columns = (
+            f"{CARD_COLUMNS}, ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
             " WHERE link.page_id = page.id ORDER BY link.sort_order) AS theme_ids"
-            f" FROM {_REVIEWS} WHERE {where}"
-            f" ORDER BY review.publication_date {direction} NULLS LAST,"
-            f" page.first_published_at {direction}, page.id {direction}"
-            " LIMIT %s OFFSET %s"
         )
-        return list(ReviewPage.objects.raw(sql, [*params, limit, offset]))
+        if self.search is not None:
+            columns += f", {index_text_sql()} AS _search_text"
+        source, params = _REVIEWS, []
+        direction = "ASC" if self.filters.sort == OLDEST else "DESC"
+        order = (
+            f"review.publication_date {direction} NULLS LAST,"
+            f" page.first_published_at {direction}, page.id {direction}"
+        )
+        ranked = self.search is not None and self.filters.sort == RELEVANCE
+        if ranked:
+            matches, params = self.search.ranked_matches_sql()
+            source = (
+                f"{matches} matched"
+                " INNER JOIN learning_reviewpage review ON review.page_ptr_id = matched.page_id"
+                " INNER JOIN wagtailcore_page page ON page.id = review.page_ptr_id"
+            )
+            order = f"matched.score DESC NULLS LAST, {order}"
+        where, where_params = self.where(matched=ranked)
+        sql = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        return list(ReviewPage.objects.raw(sql, [*params, *where_params, limit, offset]))

@@ -54,11 +54,23 @@ class TextSearch:
         # `plain` ANDs the words, as Wagtail's backend does.
         return SearchQuery(self.words, search_type="plain", config=self._config())
 
+    def matches_sql(self) -> tuple[str, list]:
+        """PostgreSQL: a FROM item of the ids (`page_id`) of the matching pages, and params.
+
+        For SQL written by hand, and `filter()`: through the GIN index only (migration
+        site_core/0005). For a word most pages contain, the planner would rather test
+        every page's vector, four times slower.
+        """
+        return (
+            "site_core_search_matches(plainto_tsquery(%s::regconfig, %s)) AS page_id",
+            [self._config(), self.words],
+        )
+
     def ranked_matches_sql(self) -> tuple[str, list]:
         """PostgreSQL: a FROM item of every matching page's (page_id, score), and its params.
 
-        For SQL written by hand (the site search): the same matches as `filter()`, scored
-        as `with_score()` scores them. Empty if there are no words.
+        The same matches as `filter()`, scored as `with_score()` scores them, with nothing
+        wider than the score: a query joining them carries no vectors.
         """
         return (
             "site_core_ranked_search_matches(plainto_tsquery(%s::regconfig, %s))",
@@ -76,14 +88,8 @@ class TextSearch:
         if not self.words:
             return pages.none()
         if self.postgres:
-            # Through the GIN index only (site_core/0005): for a word most pages contain,
-            # the planner would rather test every page's vector, four times slower.
-            matches = RawSQL(
-                "SELECT page_id FROM site_core_search_matches("
-                "plainto_tsquery(%s::regconfig, %s)) AS page_id",
-                (self._config(), self.words),
-            )
-            return pages.filter(pk__in=matches)
+            matches, params = self.matches_sql()
+            return pages.filter(pk__in=RawSQL(f"SELECT page_id FROM {matches}", params))
         return pages.filter(pk__in=self._wagtail_matches().values("pk"))
 
     def with_score(self, pages: QuerySet, name: str = "_score") -> QuerySet:

@@ -1,13 +1,12 @@
 """The finder's SQL written by hand agrees with its queryset, for every kind of filter.
 
 `learning.reviews_sql.ReviewsSQL` lists and counts the reviews of the library and theme
-pages, filtered or not, when there is no search (PostgreSQL only); the finder's queryset
-(`_apply()`, `_ordered()`, `live_reviews()`) does with a search and on SQLite. They must
-list the same reviews in the same order, page by page, and count the same, whatever the
-filters, dates, ties, drafts, private reviews and other libraries around them.
+pages, filtered, searched or neither (PostgreSQL only); the finder's queryset (`_apply()`,
+`_ordered()`, `live_reviews()`) does on SQLite. They must list the same reviews in the same
+order, page by page, and count the same, whatever the filters, search, dates, ties, drafts,
+private reviews and other libraries around them.
 """
 
-import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
@@ -18,12 +17,13 @@ from wagtail.models import Page, PageViewRestriction
 import pytest
 
 from learning.cards import review_cards
-from learning.filters import parse_filters
+from learning.filters import OLDEST, parse_filters
 from learning.finder import _base, _facet_counts, _ordered
 from learning.models import DatePrecision, ReviewPage, ReviewType
 from learning.queries import live_reviews
 from learning.reviews_sql import ReviewsSQL
 from learning.terms import vocabulary
+from site_core.text_search import TextSearch
 from tests.factories import (
     PublishingBodyFactory,
     ReviewPageFactory,
@@ -58,6 +58,9 @@ def mixed_library(home, library, themes):
             themes=[themes[n % 3], themes[(n + 1) % 3]] if n % 4 else [themes[n % 3]],
             review_type=types[n % 3],
             publishing_body=bodies[n % 3],
+            # Found by "kingfisher" in two of three, ranked by where and how often it is.
+            subject=f"Kingfisher {n}" if n % 4 == 1 else f"Listed {n}",
+            summary=f"A review concerning Listed {n}." + " A kingfisher." * (n % 3),
         )
     # Ties on the date go by first publication, which here runs against the ids.
     listed = ReviewPage.objects.child_of(library).order_by("pk")
@@ -96,6 +99,10 @@ FILTERS = [
     ("theme=theme-2&body=body-b&type=national-cspr&type=local-cspr", None),
     ("type=local-cspr&body=body-a", "theme-0"),
     ("theme=theme-1&year=2019", "theme-0"),
+    ("q=kingfisher", None),
+    ("q=kingfisher&sort=newest&theme=theme-0", None),
+    ("q=kingfisher&type=local-cspr", "theme-1"),
+    ("q=listed&year=2021", None),  # every title has it: ties on rank
 ]
 
 
@@ -107,27 +114,38 @@ def finder_filters(query, theme):
     return filters
 
 
+def search_of(filters):
+    return TextSearch(filters.q) if filters.q else None
+
+
 # One test each for all of FILTERS: the library is built once (about a second).
 def test_every_page_lists_what_the_queryset_lists(mixed_library):
-    for (query, theme), oldest in itertools.product(FILTERS, [False, True]):
+    for query, theme in FILTERS:
         filters = finder_filters(query, theme)
-        filters.sort = "oldest" if oldest else "newest"
-        expected = ids(_ordered(_base(mixed_library), filters, None))
+        search = search_of(filters)
+        for sort in dict.fromkeys([filters.sort, OLDEST]):  # as asked, and oldest first
+            filters.sort = sort
+            expected = list(_ordered(_base(mixed_library), filters, search))
 
-        written = ReviewsSQL(mixed_library, filters)
-        got = []
-        for offset in range(0, len(expected) + 3, 3):
-            got += ids(written.page(oldest=oldest, offset=offset, limit=3))
-        assert got == expected, (query, theme, oldest)
+            written = ReviewsSQL(mixed_library, filters, search)
+            got = []
+            for offset in range(0, len(expected) + 3, 3):
+                got += written.page(offset=offset, limit=3)
+            assert ids(got) == ids(expected), (query, theme, sort)
+            if search:  # the text each result's snippet is cut from
+                texts = [review._search_text for review in got]
+                assert texts == [review._search_text for review in expected]
 
 
 def test_every_facet_counts_what_the_queryset_counts(mixed_library):
     totals = {}
     for query, theme in FILTERS:
         filters = finder_filters(query, theme)
+        search = search_of(filters)
 
-        expected = _facet_counts(_base(mixed_library), filters, None)
-        got = _facet_counts(None, filters, None, ReviewsSQL(mixed_library, filters))
+        expected = _facet_counts(_base(mixed_library), filters, search)
+        written = ReviewsSQL(mixed_library, filters, search)
+        got = _facet_counts(None, filters, search, written)
 
         assert got == expected, (query, theme)
         totals[query, theme] = expected["total"][0]
@@ -138,9 +156,7 @@ def test_every_facet_counts_what_the_queryset_counts(mixed_library):
 
 def test_listed_reviews_carry_what_their_cards_show(mixed_library, rf):
     request = rf.get(mixed_library.url)
-    listed = ReviewsSQL(mixed_library, finder_filters("", None)).page(
-        oldest=False, offset=0, limit=20
-    )
+    listed = ReviewsSQL(mixed_library, finder_filters("", None)).page(offset=0, limit=20)
     full = {r.pk: r for r in live_reviews(within=mixed_library)}
 
     fast = review_cards(listed, request, within=mixed_library)
