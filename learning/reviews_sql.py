@@ -56,7 +56,7 @@ class ReviewsSQL:
         params: list = [f"{self.within.path}%", self.within.depth]
         if self.search is not None and not matched:
             matches, match_params = self.search.matches_sql()
-            sql.append(f"page.id IN (SELECT page_id FROM {matches})")
+            sql.append(f"page.id IN ({matches})")
             params += match_params
         if skip != "theme":
             for theme in filters.all_themes:  # a review must have every one

@@ -55,14 +55,15 @@ class TextSearch:
         return SearchQuery(self.words, search_type="plain", config=self._config())
 
     def matches_sql(self) -> tuple[str, list]:
-        """PostgreSQL: a FROM item of the ids (`page_id`) of the matching pages, and params.
+        """PostgreSQL: a subquery of the ids of the matching pages, and its params.
 
         For SQL written by hand, and `filter()`: through the GIN index only (migration
         site_core/0005). For a word most pages contain, the planner would rather test
         every page's vector, four times slower.
         """
         return (
-            "site_core_search_matches(plainto_tsquery(%s::regconfig, %s)) AS page_id",
+            "SELECT page_id FROM site_core_search_matches("
+            "plainto_tsquery(%s::regconfig, %s)) AS page_id",
             [self._config(), self.words],
         )
 
@@ -88,8 +89,7 @@ class TextSearch:
         if not self.words:
             return pages.none()
         if self.postgres:
-            matches, params = self.matches_sql()
-            return pages.filter(pk__in=RawSQL(f"SELECT page_id FROM {matches}", params))
+            return pages.filter(pk__in=RawSQL(*self.matches_sql()))
         return pages.filter(pk__in=self._wagtail_matches().values("pk"))
 
     def with_score(self, pages: QuerySet, name: str = "_score") -> QuerySet:

@@ -108,7 +108,7 @@ class _RankedMatches:
     site_core/0005): only each page's id and score, so the window that counts them holds
     narrow rows. Through the ORM, each match's ranking vector travelled with it into that
     window, 1.5 kB a page: 35 ms of database time for "neglect" at 10,000 pages, here 14.
-    The order and the rows are those of the queryset above (tests/test_search.py
+    The order and the rows are those of the queryset above (tests/test_search_vectors.py
     compares the two): best match first, then the most recently first published, then id.
     """
 
@@ -123,15 +123,8 @@ class _RankedMatches:
 
     def __init__(self, search: TextSearch, root: Page):
         self.search, self.root = search, root
-        self._read: dict[tuple[int, int], list[tuple]] = {}
 
     def _rows(self, *, offset: int, limit: int) -> list[tuple]:
-        # The paginator slices the page it was just given again: read each slice once.
-        if (offset, limit) not in self._read:
-            self._read[offset, limit] = self._query(offset=offset, limit=limit)
-        return self._read[offset, limit]
-
-    def _query(self, *, offset: int, limit: int) -> list[tuple]:
         matches, params = self.search.ranked_matches_sql()
         sql = self._SQL.format(text=index_text_sql(), matches=matches, public=PUBLIC_SQL)
         # Tree paths are digits and capital letters: nothing in them is special to LIKE.
@@ -167,11 +160,9 @@ def _results_page(matching, number) -> PaginatorPage:
     rows = list(matching[(number - 1) * PER_PAGE : number * PER_PAGE]) if number >= 1 else []
     if rows or number == 1:
         paginator.__dict__["count"] = rows[0][3] if rows else 0  # known now: no COUNT query
-        page = paginator.page(number)
-    else:
-        page = paginator.get_page(number)  # counts, then reads the last page (or none)
-        rows = list(page.object_list)
-    page.object_list = rows
+        return PaginatorPage(rows, number, paginator)  # the rows read: not sliced again
+    page = paginator.get_page(number)  # counts, then reads the last page (or none)
+    page.object_list = list(page.object_list)
     return page
 
 
