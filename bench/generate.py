@@ -64,6 +64,7 @@ from learning.models import (  # noqa: E402
     ThemeIndexPage,
 )
 from learning.models.reviews import SUMMARY_MAX_LENGTH  # noqa: E402
+from site_core.search.models import PageSearchVector  # noqa: E402
 
 PREFIX = "bench-"
 COLLECTION_NAME = "Benchmark content"
@@ -519,7 +520,8 @@ def clear() -> None:
             parents[path[: -Page.steplen]] = parents.get(path[: -Page.steplen], 0) + 1
         for offset in range(0, len(ids), BATCH):
             chunk = ids[offset : offset + BATCH]
-            for model in (ReviewTheme, ReviewAuthor, ReviewDocument):
+            # The search vectors too: the index entries went around the search backend.
+            for model in (ReviewTheme, ReviewAuthor, ReviewDocument, PageSearchVector):
                 model.objects.filter(page_id__in=chunk)._raw_delete(connection.alias)
             ReviewPage.objects.filter(pk__in=chunk)._raw_delete(connection.alias)
             Page.objects.filter(pk__in=chunk)._raw_delete(connection.alias)

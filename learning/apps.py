@@ -15,3 +15,13 @@ class LearningConfig(AppConfig):
         terms.connect()
         # Count the library's facets again whenever what they count changes.
         facet_counts.connect()
+        # What the public may download: a review's reports while their availability window
+        # is open (then a 410 page), a policy page's documents (site_core.publishing).
+        from learning.models import PolicyDocument, ReviewDocument
+        from learning.views import report_withdrawn
+        from site_core.publishing.visibility import register_document_use
+
+        register_document_use(
+            ReviewDocument, open_on=ReviewDocument.window_open_on, withdrawn=report_withdrawn
+        )
+        register_document_use(PolicyDocument)

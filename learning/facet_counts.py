@@ -7,7 +7,7 @@ change when content does. So `refresh()` counts them for every library and every
 at once, whenever something that moves them happens (the receivers of `connect()`), inside
 the transaction that made the change, and `stored_counts()` reads a library's or theme
 page's counts back in one small query. Any filtered or searched view still counts live
-(learning/finder.py), as does everything on SQLite, where the table stays empty.
+(learning/finder.py).
 
 These counts are a second copy of "what is live and public": they must never disagree with
 the reviews listed beside them. How they are kept so, and what it costs: docs/facet-counts.md.
@@ -23,7 +23,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from learning.models import PublishingBody, ReviewPage, ReviewType, Theme, ThemeIndexPage
-from learning.queries import live_public_reviews
+from site_core.publishing.visibility import visible_sql
 from site_core.signals import scheduler_tick
 
 logger = logging.getLogger(__name__)
@@ -129,10 +129,6 @@ _READ_SQL = (
 )
 
 
-def enabled() -> bool:
-    return connection.vendor == "postgresql"
-
-
 @dataclass(frozen=True)
 class Refreshed:
     libraries: int  # the libraries counted
@@ -140,34 +136,27 @@ class Refreshed:
     changed: int  # the rows inserted, updated or deleted to get there
 
 
-def _refresh_sql() -> tuple[str, list]:
-    # Built from the finder's own pieces, so that a change to what the finder counts
-    # (what is live and public, a filter, a key) changes what is stored with it.
-    from learning.finder import Filters, _apply, facet_keys
+def _refresh_sql() -> str:
+    # The finder's own facet keys and the site's rule of what the public may see, so that
+    # a change to either changes what is stored with it.
+    from learning.reviews_sql import FACET_KEYS, REVIEWS
 
-    keys = facet_keys()
     reviews = (
-        _apply(live_public_reviews(), Filters())
-        .order_by()
-        .annotate(**{f"{name}_key": key for name, key in keys.items()})
-        .values_list("pk", "path", "depth", *(f"{name}_key" for name in keys))
+        f"SELECT page.id, page.path, page.depth, {', '.join(FACET_KEYS.values())}"
+        f" FROM {REVIEWS} WHERE {visible_sql('page')}"
     )
-    sql, params = reviews.query.sql_with_params()
-    return _REFRESH_SQL.format(reviews=sql), list(params)
+    return _REFRESH_SQL.format(reviews=reviews)
 
 
-def refresh() -> Refreshed | None:
+def refresh() -> Refreshed:
     """Count every library's facets again, for the library and for each theme page.
 
     Inside the caller's transaction, if there is one: the counts commit with the change
-    that moved them, or not at all. None on SQLite, where counts are always live.
+    that moved them, or not at all.
     """
-    if not enabled():
-        return None
-    sql, params = _refresh_sql()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cursor.execute(sql, params)
+        cursor.execute(_refresh_sql())
         libraries, rows, changed = cursor.fetchone()
     return Refreshed(libraries, rows, changed)
 
@@ -177,10 +166,8 @@ def stored_counts(library_id: int, fixed_theme_id: int | None = None) -> dict | 
 
     One query, in SQL rather than through the ORM, whose compiling would cost as much as
     running it. None when the library has not been counted (or its counts are being redone
-    after a deletion) and on SQLite: the caller counts live.
+    after a deletion): the caller counts live.
     """
-    if not enabled():
-        return None
     scope = fixed_theme_id or 0
     with connection.cursor() as cursor:
         cursor.execute(_READ_SQL, [library_id, scope, scope])
@@ -212,7 +199,7 @@ def _recount_pending(conn) -> bool:
 
 def counts_changed(**kwargs) -> None:
     """Count again now, in the transaction that made the change."""
-    if kwargs.get("raw") or not enabled():
+    if kwargs.get("raw"):
         return  # fixtures being loaded: the scheduler's next tick counts them
     if _recount_pending(transaction.get_connection()):
         return  # the counts are withdrawn until this transaction's recount after commit
@@ -230,7 +217,7 @@ def _page_published(sender, **kwargs) -> None:
 
 
 def _page_unpublished(sender, instance, **kwargs) -> None:
-    if not issubclass(sender, COUNTED_PAGES) or not enabled():
+    if not issubclass(sender, COUNTED_PAGES):
         return
     if _recount_pending(transaction.get_connection()):
         return  # as in counts_changed(), and spares a query per page of a deleted library
@@ -259,8 +246,6 @@ def withdraw_until_commit() -> None:
     in this transaction, and a single recount follows its commit. Readers never see a
     deleted review counted; between the commit and the recount they get live counts.
     """
-    if not enabled():
-        return
     conn = transaction.get_connection()
     if _recount_pending(conn):
         return

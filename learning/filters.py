@@ -9,13 +9,15 @@ ignored and named in a notice, and anything malformed falls back to the default.
 
 from dataclasses import dataclass, field
 
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 
 from learning.terms import Term, Vocabulary, vocabulary
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_PARAMETER = 20
 PER_PAGE = 20
+# No listing or search has this many pages: a higher number is an address nobody was given.
+MAX_PAGE_NUMBER = 10_000
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 NEWEST, OLDEST, RELEVANCE = "newest", "oldest", "relevance"
@@ -100,6 +102,20 @@ def _first(params: QueryDict, name: str) -> str:
 
 def quoted(value: str, limit: int = 40) -> str:
     return f"“{value[:limit]}{'…' if len(value) > limit else ''}”"
+
+
+def page_number(params: QueryDict) -> str | None:
+    """The `page` asked for, for Paginator.get_page(), which reads what is not a number as
+    the first page and one past the end as the last. A number past any page there could be
+    is not found (404): as an offset it would not even fit the database's integers."""
+    value = _first(params, "page")
+    try:
+        number = int(value)
+    except ValueError:
+        return value or None
+    if number > MAX_PAGE_NUMBER:
+        raise Http404("No such page of results.")
+    return value
 
 
 def read_search_text(params: QueryDict) -> tuple[str, list[str]]:

@@ -5,56 +5,19 @@ pages and the feed all call `find_reviews()`, so they agree.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import (
-    CharField,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Value,
-)
-from django.db.models.functions import Cast, ExtractYear
 from django.http import QueryDict
 
 from wagtail.models import Page
 
 from learning.cards import review_cards
 from learning.facet_counts import stored_counts
-from learning.filters import OLDEST, PER_PAGE, RELEVANCE, Filters, parse_filters
-from learning.models import ReviewTheme
-from learning.queries import live_public_reviews, live_reviews, newest_first
-from learning.reviews_sql import ReviewsSQL
+from learning.filters import PER_PAGE, Filters, page_number, parse_filters
+from learning.reviews_sql import FACET_KEYS, ReviewsSQL
 from learning.terms import Term, Vocabulary, vocabulary
-from site_core.text_search import TextSearch, highlight, index_text
-
-# --- Querying ------------------------------------------------------------------------------
-
-
-def _apply(reviews: QuerySet, filters: Filters, *, search=None, skip: str = "") -> QuerySet:
-    """Narrow `reviews` by every filter except the facet named by `skip`."""
-    if skip != "theme":
-        for theme in filters.all_themes:
-            reviews = reviews.filter(
-                Exists(ReviewTheme.objects.filter(page_id=OuterRef("pk"), theme_id=theme.id))
-            )
-    if skip != "type" and filters.types:
-        reviews = reviews.filter(review_type_id__in=[t.id for t in filters.types])
-    if skip != "year" and filters.year:
-        reviews = reviews.filter(
-            publication_date__range=(date(filters.year, 1, 1), date(filters.year, 12, 31))
-        )
-    if skip != "body" and filters.body:
-        reviews = reviews.filter(publishing_body_id=filters.body.id)
-    if search is not None:
-        reviews = search.filter(reviews)
-    return reviews
+from site_core.text_search import TextSearch, highlight
 
 
 @dataclass
@@ -85,19 +48,7 @@ class Facets:
         return [(groups.get(key, "Other themes"), grouped[key]) for key in groups if key in grouped]
 
 
-def facet_keys() -> dict:
-    """What a review is counted under for the type, year and publisher facets."""
-    return {
-        "type": F("review_type_id"),
-        # An integer: PostgreSQL's EXTRACT gives a decimal, slower to group.
-        "year": Cast(ExtractYear("publication_date"), IntegerField()),
-        "body": F("publishing_body_id"),
-    }
-
-
-def _facet_counts(
-    base: QuerySet | None, filters: Filters, search, written: ReviewsSQL | None = None
-) -> dict[str, dict]:
+def _facet_counts(filters: Filters, written: ReviewsSQL) -> dict[str, dict]:
     """Every facet's counts, each with the other filters kept, and the total: one query.
 
     The reviews matching every filter are found once (`kept`, a common table expression:
@@ -108,30 +59,15 @@ def _facet_counts(
     the other filters keep. Finding the reviews once rather than once per facet is what
     keeps the library fast with thousands of them.
 
-    The type, year and publisher counts come back as a few rows each (on PostgreSQL one
-    pass of grouping sets), not as every combination of the three (a thousand rows at
-    10,000 reviews, summed in Python).
-
-    The reviews come from `base` narrowed by the filters and the search, or from `written` (the
-    same reviews as SQL written by hand, learning/reviews_sql.py), which is quicker to build.
+    The type, year and publisher counts come back as a few rows each (one pass of grouping
+    sets), not as every combination of the three (a thousand rows at 10,000 reviews, summed
+    in Python). The reviews are `written`'s (learning/reviews_sql.py).
     """
-    keys = facet_keys()
+    keys = FACET_KEYS
     in_use = {"type": bool(filters.types), "year": bool(filters.year), "body": bool(filters.body)}
     counts: dict[str, dict] = {"total": {}, "theme": {}, "type": {}, "year": {}, "body": {}}
 
-    if written is not None:
-        kept_sql, kept_params = written.kept()
-    else:
-        kept = (
-            _apply(base, filters, search=search)
-            .order_by()
-            .annotate(**{f"{name}_key": key for name, key in keys.items()})
-            .values_list("pk", *(f"{name}_key" for name in keys))
-        )
-        try:
-            kept_sql, kept_params = kept.query.sql_with_params()
-        except EmptyResultSet:  # a search with no words in it: nothing matches
-            return counts
+    kept_sql, kept_params = written.kept()
     params = list(kept_params)
     sql = [
         f"WITH kept (pk, type_key, year_key, body_key) AS ({kept_sql}) "
@@ -139,7 +75,7 @@ def _facet_counts(
         "INNER JOIN kept ON links.page_id = kept.pk GROUP BY links.theme_id"
     ]
     free = [name for name in keys if not in_use[name]]
-    if connection.vendor == "postgresql" and free:
+    if free:
         # GROUPING() has a bit per key, the first the highest, set when the row is not
         # grouped by that key: with all three, 0b011 is a row of the type counts and 0b111
         # the total.
@@ -159,21 +95,10 @@ def _facet_counts(
         # Typed, so that the union's key column is an integer.
         sql.append("UNION ALL SELECT 'total', CAST(NULL AS integer), COUNT(*) FROM kept")
         sql += [f"UNION ALL SELECT '{n}', {n}_key, COUNT(*) FROM kept GROUP BY 2" for n in free]
-    for name, key in keys.items():
+    for name in keys:
         if not in_use[name]:
             continue
-        if written is not None:
-            part_sql, part_params = written.facet_part(name)
-        else:
-            part = (
-                _apply(base, filters, search=search, skip=name)
-                .order_by()
-                .annotate(facet=Value(name, output_field=CharField()), key=key)
-                .values_list("facet", "key")
-                .annotate(n=Count("pk"))
-            )
-            part_sql, part_params = part.query.sql_with_params()  # empty only if `kept` is
-        # Wrapped: SQLite accepts no parentheses around the parts of a UNION.
+        part_sql, part_params = written.facet_part(name)
         sql.append(f"UNION ALL SELECT * FROM ({part_sql}) AS {name}_part")
         params.extend(part_params)
 
@@ -250,26 +175,19 @@ def find_reviews(
     vocab = vocab or vocabulary()
     filters = parse_filters(params, vocab, fixed_theme=fixed_theme)
     search = TextSearch(filters.q) if filters.q else None
-    # PostgreSQL gets SQL written for these filters, quicker to build than the queryset
-    # (learning/reviews_sql.py). A search without words matches nothing: the queryset's.
-    words = search is None or search.words
-    sql = (
-        ReviewsSQL(within, filters, search) if words and connection.vendor == "postgresql" else None
-    )
-    base = None if sql is not None and request is not None else _base(within)
+    if search is not None and not search.words:
+        # Only punctuation: nothing to look for, so nothing matches.
+        return _nothing_found(filters, per_page, vocab)
+    sql = ReviewsSQL(within, filters, search)
 
     # Unfiltered: the counts kept as the content changed, if any (learning/facet_counts.py).
     stored = not filters.is_filtered and stored_counts(within.pk, fixed_theme and fixed_theme.id)
-    facets = _facets(stored or _facet_counts(base, filters, search, sql), filters, vocab)
+    facets = _facets(stored or _facet_counts(filters, sql), filters, vocab)
 
-    if sql is not None and request is not None:
-        # Only what the cards show (the feed, without a request, shows more).
-        ordered = _SQLPages(sql)
-    else:
-        ordered = _ordered(base, filters, search)
-    paginator = Paginator(ordered, per_page)
+    # The cards need only what they show; the feed (no request) every field of each review.
+    paginator = Paginator(_SQLPages(sql, full=request is None), per_page)
     paginator.__dict__["count"] = facets.total  # known already: saves a COUNT query
-    page = paginator.get_page(params.get("page"))
+    page = paginator.get_page(page_number(params))
     for review in page:
         # Set even without a search, so every review of the page has one (its card, the feed).
         review.snippet = highlight(review._search_text or "", filters.q) if filters.q else ""
@@ -278,33 +196,21 @@ def find_reviews(
     return FinderResult(filters, facets, page, _chips(filters), cards)
 
 
+def _nothing_found(filters: Filters, per_page: int, vocab: Vocabulary) -> FinderResult:
+    nothing: dict[str, dict] = {"total": {}, "theme": {}, "type": {}, "year": {}, "body": {}}
+    facets = _facets(nothing, filters, vocab)
+    page = Paginator([], per_page).get_page(1)
+    return FinderResult(filters, facets, page, _chips(filters), [])
+
+
 class _SQLPages:
     """What the paginator slices for one page of `ReviewsSQL.page()`."""
 
-    def __init__(self, sql: ReviewsSQL):
-        self.sql = sql
+    def __init__(self, sql: ReviewsSQL, *, full: bool):
+        self.sql, self.full = sql, full
 
     def __getitem__(self, rows: slice) -> list:
-        return self.sql.page(offset=rows.start, limit=rows.stop - rows.start)
-
-
-def _base(within: Page) -> QuerySet:
-    return live_public_reviews().descendant_of(within)
-
-
-def _ordered(base: QuerySet, filters: Filters, search) -> QuerySet:
-    """The reviews the filters keep, sorted as asked, ready to be cut into pages."""
-    ordered = _apply(live_reviews(queryset=base), filters, search=search)
-    if filters.sort == RELEVANCE:
-        # Only the reviews the filters keep are scored.
-        ordered = search.with_score(ordered).order_by(search.best_match_first(), *newest_first())
-    elif filters.sort == OLDEST:
-        ordered = ordered.order_by(
-            F("publication_date").asc(nulls_last=True), "first_published_at", "pk"
-        )
-    if search:
-        ordered = ordered.annotate(_search_text=index_text())
-    return ordered
+        return self.sql.page(offset=rows.start, limit=rows.stop - rows.start, full=self.full)
 
 
 def _chips(filters: Filters) -> list[Chip]:

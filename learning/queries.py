@@ -1,42 +1,22 @@
 """The one place that builds review querysets for listings, feeds and search.
 
-Every public listing goes through `live_reviews()`, so each shows only live, public
-reviews, loaded with a fixed number of queries however many there are.
+Every public listing goes through `live_reviews()`, so each shows only the reviews the
+public may see (site_core.publishing.visibility), loaded with a fixed number of queries
+however many there are.
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import Length, Substr
+from django.db.models import F, OuterRef, QuerySet
 
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page
 
 from learning.models import ReviewPage, ReviewTheme
-
-
-def is_public() -> Q:
-    """Pages with no view restriction on themselves or any ancestor.
-
-    Wagtail's `.public()` reads every restriction first, in a query of its own; this asks
-    the same question inside the listing's own query (a restriction's page path is a
-    prefix of the tree path of every page it covers).
-    """
-    covering = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
-    )
-    return ~Q(Exists(covering))
+from site_core.publishing.visibility import visible_pages, visible_sql
 
 
 def live_public_reviews() -> QuerySet[ReviewPage]:
-    return ReviewPage.objects.live().filter(is_public())
+    """The reviews the public may see (site_core.publishing.visibility)."""
+    return visible_pages(ReviewPage.objects.all())
 
 
 def newest_first() -> tuple:
@@ -49,8 +29,8 @@ def live_reviews(
 ) -> QuerySet[ReviewPage]:
     """Live, public reviews, newest publication first, ready to render as cards.
 
-    Each comes with the ids of its themes in order (`theme_ids`, on PostgreSQL an array
-    read in the same query) or its prefetched theme links (SQLite); the names of its
+    Each comes with the ids of its themes in order (`theme_ids`, an array read in the same
+    query); the names of its
     themes, type and publishing body are read from the cached vocabulary (learning.terms,
     learning.cards) rather than joined here: fewer queries and objects per review listed.
     """
@@ -59,14 +39,10 @@ def live_reviews(
     if within is not None:
         queryset = queryset.descendant_of(within)
     queryset = queryset.defer_streamfields().order_by(*newest_first())
-    if connection.vendor == "postgresql":
-        # Worked out only for the reviews of the page shown: PostgreSQL evaluates it after
-        # the sorting and the LIMIT.
-        links = ReviewTheme.objects.filter(page_id=OuterRef("pk")).order_by("sort_order")
-        return queryset.annotate(theme_ids=ArraySubquery(links.values("theme_id")))
-    return queryset.prefetch_related(
-        Prefetch("review_themes", queryset=ReviewTheme.objects.order_by("sort_order"))
-    )
+    # Worked out only for the reviews of the page shown: PostgreSQL evaluates it after the
+    # sorting and the LIMIT.
+    links = ReviewTheme.objects.filter(page_id=OuterRef("pk")).order_by("sort_order")
+    return queryset.annotate(theme_ids=ArraySubquery(links.values("theme_id")))
 
 
 RELATED_REVIEWS = 3
@@ -78,32 +54,13 @@ def related_reviews(
     """Other live, public reviews in the same library that share a theme with `review`.
 
     Most themes in common first, then newest; at most `limit`, in one query. Each has what
-    its card shows (learning.cards: a related card shows no themes); on PostgreSQL only
-    that is loaded, and any other field is read when first asked for.
+    its card shows (learning.cards: a related card shows no themes); only that is loaded,
+    and any other field is read when first asked for.
     """
     if not theme_ids or not review.path:
         return []
-    if connection.vendor == "postgresql":
-        return list(ReviewPage.objects.raw(*_related_sql(review, theme_ids, limit)))
-    # Driven from the theme links (indexed by theme): only reviews sharing a theme are
-    # grouped and counted, rather than a subquery run for every review in the library.
-    return list(
-        live_public_reviews()
-        .sibling_of(review, inclusive=False)
-        .filter(review_themes__theme_id__in=theme_ids)
-        .annotate(shared_themes=Count("review_themes"))
-        .defer_streamfields()
-        .order_by(F("shared_themes").desc(), *newest_first())[:limit]
-    )
+    return list(ReviewPage.objects.raw(*_related_sql(review, theme_ids, limit)))
 
-
-# `is_public()` as SQL, for the page aliased `page`: no view restriction on a page whose
-# tree path starts its own. tests/test_metadata.py checks a private review is not related.
-PUBLIC_SQL = (
-    "NOT EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction restriction"
-    " INNER JOIN wagtailcore_page restricted ON restricted.id = restriction.page_id"
-    " WHERE restricted.path = SUBSTRING(page.path, 1, LENGTH(restricted.path)))"
-)
 
 # What a review card shows (learning.cards.review_cards), by column.
 CARD_COLUMNS = (
@@ -114,7 +71,7 @@ CARD_COLUMNS = (
 
 
 def _related_sql(review: ReviewPage, theme_ids: list[int], limit: int) -> tuple[str, list]:
-    """The related reviews of `review` in SQL, for PostgreSQL: `ReviewPage.objects.raw()`.
+    """The related reviews of `review` in SQL, for `ReviewPage.objects.raw()`.
 
     Grouping every review that shares a theme and then checking each is live, public and
     in the same library meant reading every page and review of the library: 20 ms of
@@ -139,8 +96,7 @@ def _related_sql(review: ReviewPage, theme_ids: list[int], limit: int) -> tuple[
         ") ranked"
         " INNER JOIN wagtailcore_page page ON page.id = ranked.page_id"
         " INNER JOIN learning_reviewpage review ON review.page_ptr_id = ranked.page_id"
-        " WHERE page.live AND page.depth = %s AND page.path LIKE %s"
-        f" AND {PUBLIC_SQL}"
+        f" WHERE {visible_sql('page')} AND page.depth = %s AND page.path LIKE %s"
         " ORDER BY ranked.n DESC, ranked.publication_date DESC NULLS LAST,"
         " page.first_published_at DESC, ranked.page_id DESC"
         " LIMIT %s"

@@ -6,8 +6,8 @@ took longer than PostgreSQL took to run them: a third of a filtered library's pr
 at 10,000 reviews. And ranked by relevance through the ORM, every match's ranking vector
 travelled through the query's joins. `ReviewsSQL` states the same conditions as SQL for the
 page aliased `page` and its review `review`, and builds the same two queries from them; a
-search is matched and ranked by the functions of migration site_core/0005. On SQLite the
-finder keeps the queryset. tests/test_listing_sql.py checks that both give the same
+search is matched and ranked by the functions of migration site_core/0005.
+tests/test_listing_sql.py checks that both give the same
 reviews, in the same order, and the same counts, for every kind of filter and a search.
 """
 
@@ -17,7 +17,8 @@ from wagtail.models import Page
 
 from learning.filters import OLDEST, RELEVANCE, Filters
 from learning.models import ReviewPage
-from learning.queries import CARD_COLUMNS, PUBLIC_SQL
+from learning.queries import CARD_COLUMNS
+from site_core.publishing.visibility import visible_sql
 from site_core.text_search import TextSearch, index_text_sql
 
 # A review's key under each facet, as `learning.finder.facet_keys()` gives it.
@@ -27,7 +28,7 @@ FACET_KEYS = {
     "body": "review.publishing_body_id",
 }
 
-_REVIEWS = (
+REVIEWS = (
     "learning_reviewpage review INNER JOIN wagtailcore_page page ON page.id = review.page_ptr_id"
 )
 _HAS_THEME = (
@@ -52,7 +53,7 @@ class ReviewsSQL:
         filters = self.filters
         # As live_public_reviews().descendant_of(within). Tree paths are digits and capital
         # letters: nothing in them is special to LIKE.
-        sql = [f"page.live AND page.path LIKE %s AND page.depth > %s AND {PUBLIC_SQL}"]
+        sql = [f"{visible_sql('page')} AND page.path LIKE %s AND page.depth > %s"]
         params: list = [f"{self.within.path}%", self.within.depth]
         if self.search is not None and not matched:
             matches, match_params = self.search.matches_sql()
@@ -77,29 +78,31 @@ class ReviewsSQL:
         """Each review the filters keep: (id, type key, year key, publisher key)."""
         where, params = self.where()
         keys = ", ".join(FACET_KEYS.values())
-        return f"SELECT page.id, {keys} FROM {_REVIEWS} WHERE {where}", params
+        return f"SELECT page.id, {keys} FROM {REVIEWS} WHERE {where}", params
 
     def facet_part(self, name: str) -> tuple[str, list]:
         """(facet, key, count) rows of facet `name`, counted with every other filter kept."""
         where, params = self.where(skip=name)
-        sql = f"SELECT %s, {FACET_KEYS[name]}, COUNT(*) FROM {_REVIEWS} WHERE {where} GROUP BY 2"
+        sql = f"SELECT %s, {FACET_KEYS[name]}, COUNT(*) FROM {REVIEWS} WHERE {where} GROUP BY 2"
         return sql, [name, *params]
 
-    def page(self, *, offset: int, limit: int) -> list[ReviewPage]:
+    def page(self, *, offset: int, limit: int, full: bool = False) -> list[ReviewPage]:
         """One page of the reviews, sorted as `finder._ordered()` sorts them.
 
         Each with what its card shows (`CARD_COLUMNS`) and its themes' ids in order
         (`theme_ids`), and with a search the page's indexed text (`_search_text`, for its
-        snippet); any other field is read when first asked for. By relevance, the matches
+        snippet); any other field is read when first asked for. `full`: every field of the
+        review and its page instead (the feed shows more than a card). By relevance, the matches
         come ranked from `site_core_ranked_search_matches()`: best first, then newest.
         """
-        columns = (
-            f"{CARD_COLUMNS}, ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
+        columns = "page.*, review.*" if full else CARD_COLUMNS
+        columns += (
+            ", ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
             " WHERE link.page_id = page.id ORDER BY link.sort_order) AS theme_ids"
         )
         if self.search is not None:
             columns += f", {index_text_sql()} AS _search_text"
-        source, params = _REVIEWS, []
+        source, params = REVIEWS, []
         direction = "ASC" if self.filters.sort == OLDEST else "DESC"
         order = (
             f"review.publication_date {direction} NULLS LAST,"

@@ -12,11 +12,12 @@ import logging
 from functools import partial
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
 
 from wagtail.documents import get_document_model
+from wagtail.models import CollectionViewRestriction
 
 from learning.models import ReviewDocument
 from learning.tasks import extract_document_text, pages_using, reindex
@@ -66,6 +67,41 @@ def _enqueue(document) -> None:
             document.refresh_from_db(fields=EXTRACTION_FIELDS)
         except type(document).DoesNotExist:
             pass
+
+
+_OLD_COLLECTION = "_learning_old_collection"
+
+
+def note_collection(sender, instance, raw=False, **kwargs):
+    """Remember the collection a saved document was in, to see whether the save moves it."""
+    if not raw and instance.pk is not None:
+        old = sender.objects.filter(pk=instance.pk).values_list("collection_id", flat=True)
+        setattr(instance, _OLD_COLLECTION, old.first())
+
+
+def reindex_pages_after_move(sender, instance, raw=False, **kwargs):
+    """A document moved to another collection may have become private, or public: the pages
+    using it quote its text only while its collection is open (visibility rule)."""
+    old = instance.__dict__.pop(_OLD_COLLECTION, instance.collection_id)
+    if not raw and old != instance.collection_id:
+        transaction.on_commit(partial(_reindex_pages_using, [instance.pk]), robust=True)
+
+
+def reindex_pages_in_collection(sender, instance, **kwargs):
+    """A collection's privacy changed: the pages using its documents (or those of the
+    collections below it) are indexed again, with or without their text."""
+    collection = instance.collection
+    documents = (
+        get_document_model()
+        .objects.filter(collection__path__startswith=collection.path)
+        .values_list("pk", flat=True)
+    )
+    transaction.on_commit(partial(_reindex_pages_using, list(documents)), robust=True)
+
+
+def _reindex_pages_using(document_ids) -> None:
+    pages = {page.pk: page for pk in document_ids for page in pages_using(pk)}
+    reindex(*pages.values())
 
 
 def reindex_pages_after_delete(sender, instance, **kwargs):
@@ -144,3 +180,13 @@ def connect() -> None:
     pre_delete.connect(
         reindex_pages_after_delete, sender=document_model, dispatch_uid="learning_doc_deleted"
     )
+    pre_save.connect(note_collection, sender=document_model, dispatch_uid="learning_doc_collection")
+    post_save.connect(
+        reindex_pages_after_move, sender=document_model, dispatch_uid="learning_doc_moved"
+    )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            reindex_pages_in_collection,
+            sender=CollectionViewRestriction,
+            dispatch_uid=f"learning_collection_privacy_{signal is post_save}",
+        )

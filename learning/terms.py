@@ -18,7 +18,7 @@ from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.signals import post_delete, post_save
 
 from learning.models import PublishingBody, ReviewPage, ReviewType, Theme
-from site_core.structure import remembered
+from site_core.caching.memo import cached_value
 
 CACHE_KEY = "learning:terms:v1"
 CACHE_TIMEOUT = 300
@@ -100,16 +100,9 @@ def _load() -> Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
-    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
-    return remembered("vocabulary", _shared_vocabulary)
-
-
-def _shared_vocabulary() -> Vocabulary:
-    terms = cache.get(CACHE_KEY)
-    if terms is None:
-        terms = _load()
-        cache.set(CACHE_KEY, terms, CACHE_TIMEOUT)
-    return terms
+    # Kept by the process for a reader's page until the content changes, else in the shared
+    # cache (site_core/caching/memo.py).
+    return cached_value(CACHE_KEY, _load, timeout=CACHE_TIMEOUT)
 
 
 def forget_vocabulary(**kwargs) -> None:

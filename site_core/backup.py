@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import django
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import Storage, storages
@@ -58,16 +57,6 @@ class BackupError(Exception):
 
 
 # --- PostgreSQL and its client tools --------------------------------------------------------
-
-
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        raise BackupError(
-            f"Backup and restore work on PostgreSQL only, and this site's database is "
-            f"{connection.display_name} ({settings.DATABASES['default']['NAME']}). A "
-            "development SQLite database is one file: copy it, with the MEDIA_ROOT folder, "
-            "while the site is stopped."
-        )
 
 
 def _tool(name: str) -> tuple[str, int, str]:
@@ -200,7 +189,6 @@ def _human(size: int) -> str:
 
 def backup(directory: Path, say: Say) -> dict:
     """Writes a backup of the database and the media storage into `directory` (new or empty)."""
-    _require_postgresql()
     pg_dump, dump_major, dump_version = _tool("pg_dump")
     server_major = _server_major()
     if dump_major < server_major:
@@ -368,7 +356,6 @@ def _check_media_archive(found: Backup) -> None:
 
 def restore(directory: Path, force: bool, say: Say) -> None:
     """Restores the backup in `directory` into this site's database and media storage."""
-    _require_postgresql()
     found = read_backup(directory)
     manifest = found.manifest
     versions = manifest["versions"]

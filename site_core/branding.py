@@ -19,8 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page, Site
 from wagtail.rich_text import expand_db_html
 
+from site_core.caching.memo import cached_value
 from site_core.colour import brand_colour_problems, brand_palette
-from site_core.structure import remembered
+from site_core.publishing.visibility import is_visible, visible_pages
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def _logo(partnership) -> Logo | None:
 
 
 def _page_url(page, request) -> str:
-    if page is None or not page.live:
+    if page is None or not is_visible(page):
         return ""
     return page.get_url(request) or ""
 
@@ -119,8 +120,7 @@ def _statement_url(partnership, site: Site, request) -> str:
     if partnership.accessibility_statement_id:
         return _page_url(partnership.accessibility_statement, request)
     page = (
-        Page.objects.descendant_of(site.root_page)
-        .live()
+        visible_pages(Page.objects.descendant_of(site.root_page))
         .filter(slug=STATEMENT_SLUG)
         .order_by("depth")
         .only("url_path", "path", "depth", "live")
@@ -168,18 +168,12 @@ def branding_for_request(request) -> Branding:
     site = Site.find_for_request(request)  # cached on the request
     if site is None:
         return DEFAULT_BRANDING
-    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
-    branding = remembered(("branding", site.pk), lambda: _shared_branding(site, request))
+    # Kept by the process for a reader's page until the content changes, else in the shared
+    # cache (site_core/caching/memo.py).
+    branding = cached_value(
+        CACHE_KEY.format(site_id=site.pk), lambda: _build(site, request), timeout=CACHE_TIMEOUT
+    )
     setattr(request, REQUEST_ATTR, branding)
-    return branding
-
-
-def _shared_branding(site: Site, request) -> Branding:
-    key = CACHE_KEY.format(site_id=site.pk)
-    branding = cache.get(key)
-    if branding is None:
-        branding = _build(site, request)
-        cache.set(key, branding, CACHE_TIMEOUT)
     return branding
 
 

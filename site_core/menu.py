@@ -8,11 +8,11 @@ unpublishing, moving or deleting any page, and any change to page privacy, clear
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
 
-from wagtail.models import PageViewRestriction, Site
+from wagtail.models import Site
 
-from site_core.structure import remembered
+from site_core.caching.memo import cached_value
+from site_core.publishing.visibility import visible_pages
 
 CACHE_KEY = "site_core:menu:{site_id}"
 CACHE_TIMEOUT = 300
@@ -26,27 +26,20 @@ class MenuEntry:
 
 
 def menu_entries(site: Site, request=None) -> list[MenuEntry]:
-    # Kept by the process for a reader's page until the content changes (site_core/structure.py).
-    return remembered(("menu", site.pk), lambda: _shared_menu_entries(site, request))
+    # Kept by the process for a reader's page until the content changes, else in the shared
+    # cache (site_core/caching/memo.py).
+    return cached_value(
+        CACHE_KEY.format(site_id=site.pk),
+        lambda: _build_menu_entries(site, request),
+        timeout=CACHE_TIMEOUT,
+    )
 
 
-def _shared_menu_entries(site: Site, request) -> list[MenuEntry]:
-    key = CACHE_KEY.format(site_id=site.pk)
-    entries = cache.get(key)
-    if entries is None:
-        # Pages in the menu are the root's children: a restriction on one of them (or on
-        # the root, which hides the whole site) is what makes it private.
-        restricted = PageViewRestriction.objects.filter(page_id=OuterRef("pk"))
-        pages = (
-            site.root_page.get_children()
-            .live()
-            .in_menu()
-            .filter(~Exists(restricted))
-            .only("title", "url_path", "path")
-        )
-        entries = [MenuEntry(p.title, p.get_url(request), p.path) for p in pages]
-        cache.set(key, entries, CACHE_TIMEOUT)
-    return entries
+def _build_menu_entries(site: Site, request) -> list[MenuEntry]:
+    # The root's children that the public may see (a restriction on the root hides
+    # them all).
+    pages = visible_pages(site.root_page.get_children().in_menu()).only("title", "url_path", "path")
+    return [MenuEntry(p.title, p.get_url(request), p.path) for p in pages]
 
 
 def forget_menus(**kwargs) -> None:

@@ -1,6 +1,5 @@
 """Site-wide settings editors manage in the admin, and the scheduler's heartbeat."""
 
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -18,6 +17,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model_string
 
 from site_core.colour import brand_colour_problems
+from site_core.publishing.models import RestrictedSubtree  # noqa: F401 (the app's model)
+from site_core.search.models import PageSearchVector  # noqa: F401 (the app's model)
 
 DEFAULT_REPORT_REQUEST_TEXT = (
     "<p>To request a copy of a report that is no longer published, contact the "
@@ -238,45 +239,3 @@ class SchedulerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: last tick {self.last_tick_at or 'never'}"
-
-
-class PageSearchVector(models.Model):
-    """A narrow copy of each page's entry in Wagtail's search index (PostgreSQL only).
-
-    Wagtail's index rows are wide (each holds the page's whole text twice, report text
-    included), so matching a common word such as "neglect" read and decompressed the vectors
-    of nearly every row, and ranking the matches did it again: over 300 ms at 10,000
-    reviews. This table holds, per page, the same words without their positions (`match`,
-    a tenth of the size, GIN-indexed) and a small positioned vector of the page's leading
-    text to rank by (`rank`). A trigger on Wagtail's index table keeps it in step, so
-    whatever updates the index (publishing, `update_index`, the document text extractor)
-    updates it too. See docs/search-and-extraction.md. On SQLite there is no such table:
-    the site searches through Wagtail's backend directly.
-    """
-
-    page = models.OneToOneField(
-        "wagtailcore.Page",
-        primary_key=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="search_vector",
-        help_text="The page (its index entry's object id).",
-    )
-    content_type = models.ForeignKey(
-        "contenttypes.ContentType",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        help_text="The page's specific type, as in its index entry.",
-    )
-    match = SearchVectorField(help_text="Every indexed word of the page, without positions.")
-    rank = SearchVectorField(
-        help_text="The title, boosted fields and leading text, with positions, for ranking."
-    )
-
-    class Meta:
-        managed = False  # created with its trigger by migration 0002, on PostgreSQL only
-        db_table = "site_core_pagesearchvector"
-
-    def __str__(self) -> str:
-        return f"search vector of page {self.page_id}"

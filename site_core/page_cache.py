@@ -261,7 +261,7 @@ class PageCacheMiddleware:
             # No version to serve or store under: the cache answers with misses because it
             # cannot reach Redis (site_core/cache.py), which logs it.
             return self._bypass(request)
-        setattr(request, REQUEST_VERSION_ATTR, version)  # for site_core/structure.py
+        setattr(request, REQUEST_VERSION_ATTR, version)  # for site_core/caching/memo.py
         entry = found.get(key)
         if entry is not None and entry.version == version:
             return _replay(entry, request)

@@ -144,11 +144,6 @@ def run_tick(name: str = DEFAULT_NAME) -> Tick:
 
 
 def _take_lock() -> bool:
-    if connection.vendor != "postgresql":
-        # SQLite (development only) has no advisory locks, and needs none: it lets one
-        # transaction write at a time, so a second scheduler's overlapping tick fails with
-        # "database is locked", is rolled back whole and retried (docs/scheduling.md).
-        return True
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
         return cursor.fetchone()[0]

@@ -6,9 +6,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from site_core import documents, health, media, passwords, routing
+from site_core import documents, health, media, passwords
 from site_core import views as site_views
 from site_core.robots import robots_txt
+from site_core.sitemap import VisibleSitemap
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -30,7 +31,7 @@ urlpatterns = [
         name="wagtailcore_authenticate_with_password",
     ),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"wagtail": VisibleSitemap}}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     # Before Wagtail's catch-all, which would otherwise look for a page called "search".
     path("search/", site_views.search, name="search"),
@@ -46,8 +47,7 @@ urlpatterns = [
 ]
 
 urlpatterns += [
-    # Wagtail's page view, routed from the site's structure (site_core/routing.py); the same
-    # pattern and name as Wagtail's own, which stays below for its other addresses.
-    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
+    # Last: Wagtail's own addresses (its sign-in form for private pages at /_util/login/),
+    # then every page, routed and served by Wagtail's view (docs/routing.md).
     path("", include(wagtail_urls)),
 ]

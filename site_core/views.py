@@ -16,7 +16,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, QuerySet, Window
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.html import strip_tags
@@ -25,11 +24,10 @@ from django.views.decorators.http import require_safe
 
 from wagtail.models import Page, Site
 
-from learning.filters import quoted, read_search_text
-from learning.queries import PUBLIC_SQL, is_public
+from learning.filters import page_number, quoted, read_search_text
 from site_core.branding import branding_for_request
-from site_core.structure import site_for_request
-from site_core.text_search import TextSearch, highlight, index_text, index_text_sql
+from site_core.publishing.visibility import visible_sql
+from site_core.text_search import TextSearch, highlight, index_text_sql
 
 PER_PAGE = 20
 DESCRIPTION_WORDS = 40
@@ -76,47 +74,32 @@ class SiteSearch:
 
 
 def matching_pages(q: str, root: Page):
-    """Live, public pages of the site under `root` matching `q`, best match first.
+    """The pages of the site under `root` the public may see that match `q`, best first.
 
     Rows of (id, content type id, index text, number of matches): only what a results
     page needs, with the specific pages loaded afterwards for the one page of results
     shown. The number of matches is counted in the same query (a window over all of
     them), so a page of results does not search twice: once to count, once to rank.
-    On PostgreSQL the query is written by hand (`_RankedMatches`); elsewhere, a queryset.
     """
     search = TextSearch(q)
-    if search.postgres and search.words:
-        return _RankedMatches(search, root)
-    return matching_queryset(search, root)
-
-
-def matching_queryset(search: TextSearch, root: Page) -> QuerySet:
-    """`matching_pages()` as a queryset: on SQLite, and what tests compare SQL with."""
-    pages = search.filter(Page.objects.filter(is_public(), live=True))
-    return (
-        search.with_score(pages.descendant_of(root, inclusive=True))
-        .annotate(_search_text=index_text(), _total=Window(Count("*")))
-        .order_by(search.best_match_first(), "-first_published_at", "pk")
-        .values_list("pk", "content_type_id", "_search_text", "_total")
-    )
+    return _RankedMatches(search, root) if search.words else []
 
 
 class _RankedMatches:
-    """`matching_pages()` on PostgreSQL: what the paginator counts and slices, in SQL.
+    """`matching_pages()`: what the paginator counts and slices, in SQL.
 
     The matches come scored from `site_core_ranked_search_matches()` (migration
     site_core/0005): only each page's id and score, so the window that counts them holds
     narrow rows. Through the ORM, each match's ranking vector travelled with it into that
     window, 1.5 kB a page: 35 ms of database time for "neglect" at 10,000 pages, here 14.
-    The order and the rows are those of the queryset above (tests/test_search_vectors.py
-    compares the two): best match first, then the most recently first published, then id.
+    Best match first, then the most recently first published, then id.
     """
 
     _SQL = (
         "SELECT page.id, page.content_type_id, {text}, COUNT(*) OVER ()"
         " FROM {matches} matched"
         " INNER JOIN wagtailcore_page page ON page.id = matched.page_id"
-        " WHERE page.live AND page.path LIKE %s AND page.depth >= %s AND {public}"
+        " WHERE {visible} AND page.path LIKE %s AND page.depth >= %s"
         " ORDER BY matched.score DESC NULLS LAST, page.first_published_at DESC, page.id"
         " LIMIT %s OFFSET %s"
     )
@@ -126,7 +109,7 @@ class _RankedMatches:
 
     def _rows(self, *, offset: int, limit: int) -> list[tuple]:
         matches, params = self.search.ranked_matches_sql()
-        sql = self._SQL.format(text=index_text_sql(), matches=matches, public=PUBLIC_SQL)
+        sql = self._SQL.format(text=index_text_sql(), matches=matches, visible=visible_sql("page"))
         # Tree paths are digits and capital letters: nothing in them is special to LIKE.
         params = [*params, f"{self.root.path}%", self.root.depth, limit, offset]
         with connection.cursor() as cursor:
@@ -200,7 +183,7 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
     if not q or site is None:
         return search
 
-    search.results = _results_page(matching_pages(q, site.root_page), params.get("page"))
+    search.results = _results_page(matching_pages(q, site.root_page), page_number(params))
     rows = search.results.object_list
     pages = _specific_pages(rows)
     search.results.object_list = [
@@ -218,7 +201,7 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
 
 @require_safe
 def search(request):
-    site = site_for_request(request)
+    site = Site.find_for_request(request)
     return render(request, "search/search.html", {"search": search_site(request.GET, site)})
 
 

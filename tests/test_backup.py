@@ -48,12 +48,6 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 
 
 @pytest.fixture
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("backups are made with PostgreSQL's pg_dump")
-
-
-@pytest.fixture
 def commands_cache():
     """Left empty after the test: a restore empties the cache, then sets a page version."""
     yield
@@ -188,7 +182,7 @@ def files_in(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("postgresql_only", "commands_cache")
+@pytest.mark.usefixtures("commands_cache")
 def test_a_backup_restored_into_a_new_database_is_the_same_site(
     home, restore_migration_data, site_media, new_database, tmp_path
 ):
@@ -221,7 +215,7 @@ def test_a_backup_restored_into_a_new_database_is_the_same_site(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("postgresql_only", "commands_cache")
+@pytest.mark.usefixtures("commands_cache")
 def test_a_tampered_media_archive_is_refused_before_anything_changes(
     home, restore_migration_data, site_media, new_database, tmp_path
 ):
@@ -246,7 +240,7 @@ def test_a_tampered_media_archive_is_refused_before_anything_changes(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("postgresql_only", "commands_cache")
+@pytest.mark.usefixtures("commands_cache")
 def test_restoring_over_a_site_needs_force_and_then_puts_back_the_backup(
     home, restore_migration_data, site_media, tmp_path
 ):
@@ -272,7 +266,6 @@ def test_restoring_over_a_site_needs_force_and_then_puts_back_the_backup(
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("postgresql_only")
 def test_a_backup_without_pg_dump_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
 

@@ -295,9 +295,6 @@ def test_dockerfile_runs_the_site_as_an_unprivileged_user():
 def scratch_database_url(tmp_path):
     """A new, empty database on the test database's server, dropped afterwards."""
     server = settings.DATABASES["default"]
-    if server["ENGINE"].endswith("sqlite3"):
-        yield f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
-        return
     name = f"learning_ops_deploy_{secrets.token_hex(4)}"
     credentials = {
         "host": server["HOST"] or "127.0.0.1",

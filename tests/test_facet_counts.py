@@ -2,8 +2,7 @@
 
 They must be exactly what the finder counts live, for the library and for every theme page,
 and stay so through every change a reader could see: publishing, unpublishing, the
-scheduler's publishes and expiries, moves, privacy, deletions. PostgreSQL only: on SQLite the
-table is never used and the finder's own tests cover the live counts.
+scheduler's publishes and expiries, moves, privacy, deletions.
 """
 
 import datetime
@@ -36,7 +35,7 @@ from learning.models import (
     Theme,
     ThemeIndexPage,
 )
-from learning.queries import live_public_reviews
+from learning.reviews_sql import ReviewsSQL
 from learning.terms import vocabulary
 from site_core.scheduler import run_tick
 from tests.factories import (
@@ -48,12 +47,7 @@ from tests.factories import (
 )
 from tests.test_review_admin import add_review_url, review_form_data
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the counts are kept on PostgreSQL only"
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -142,8 +136,8 @@ def second_library(home):
 def live_counts(library, theme=None) -> dict:
     """What the finder counts live for the library, or its page of `theme`, unfiltered."""
     term = vocabulary().by_id("theme")[theme.id] if theme else None
-    base = live_public_reviews().descendant_of(library)
-    return _facet_counts(base, Filters(fixed_theme=term), None)
+    filters = Filters(fixed_theme=term)
+    return _facet_counts(filters, ReviewsSQL(library, filters))
 
 
 def assert_stored_counts_are_live(library, themes) -> None:

@@ -44,7 +44,6 @@ from tests.test_scheduler import (
     is_scheduled,
     publish_count,
     scheduler_env,
-    skip_unless_postgresql,
 )
 
 STATUS = page_cache.STATUS_HEADER
@@ -183,7 +182,6 @@ def backend_pid() -> int:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("restore_migration_data")
 def test_a_dropped_persistent_connection_is_replaced_without_a_restart(settings, monkeypatch):
-    skip_unless_postgresql()
     settings.PAGE_CACHE_ENABLED = False  # every request needs the database
     partnership()
     # As in production: each thread keeps its connection between requests, checked before
@@ -384,7 +382,6 @@ def public_state(reviews) -> dict:
 def test_a_scheduler_killed_mid_tick_publishes_nothing_and_the_next_tick_publishes_all(
     client, library, redis_db
 ):
-    skip_unless_postgresql()
     partnership()
     # Published in order of go-live time, the oldest first: reviews[3], [2], then [1].
     reviews = due_reviews(library, 4)

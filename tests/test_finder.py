@@ -2,8 +2,6 @@
 
 from datetime import date
 
-from django.db import connection
-
 import pytest
 from bs4 import BeautifulSoup
 
@@ -287,9 +285,6 @@ def test_highlight_marks_the_match_and_escapes_the_text():
     assert "&lt;b&gt;" in html
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite's full-text search does not stem words"
-)
 def test_postgres_search_matches_other_forms_of_a_word(client, library, reviews):
     _, finder = finder_for(client, library, "q=neglected")
 

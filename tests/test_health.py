@@ -27,8 +27,6 @@ def database_down(monkeypatch, closed_port):
     """The health check's database connection pointed at a server that is not there (the
     test's own connection stays, holding the test's transaction)."""
     default = connections["default"]
-    if default.vendor == "sqlite":
-        pytest.skip("points the connection at a PostgreSQL server that is not there")
     unreachable = type(default)(
         {**default.settings_dict, "HOST": "127.0.0.1", "PORT": closed_port}, alias="unreachable"
     )

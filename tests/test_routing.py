@@ -1,24 +1,36 @@
-"""Pages routed from the site's structure (site_core/structure.py, site_core/routing.py).
+"""Pages are routed and served by Wagtail's own view (docs/routing.md).
 
-The structure answers which site serves a host, its root page and which pages are
-restricted, without a query, until a change replaces the page cache's version. These tests
-check that the answers stay right across each change that alters them, and that without
-the structure (the cache out of reach) Wagtail's own lookups give the same pages.
+Addresses reach `wagtail.views.serve` through `include(wagtail_urls)`, after the site's own
+views, so Wagtail's other addresses (its sign-in form for private pages) answer too. Two
+page types route with fewer queries (`HomePage.route()`, `ThemeIndexPage.route()`), and
+these tests check that they route as Wagtail does: the library's own routes before its
+reviews, restrictions checked by Wagtail's hook, unknown and unpublished pages not found.
 """
 
-from django.contrib.auth.models import Group
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from urllib.parse import quote
 
-from wagtail.models import PageViewRestriction, Site
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.urls import resolve
+
+from wagtail import views as wagtail_views
+from wagtail.models import Page, PageViewRestriction, Site
 
 import pytest
 
+from home.models import HomePage
 from learning.models import ReviewPage
-from site_core import page_cache, structure
-from tests.factories import HomePageFactory, ReviewPageFactory
+from tests.factories import (
+    HomePageFactory,
+    PolicyPageFactory,
+    ReviewPageFactory,
+    ThemeFactory,
+    ThemeIndexPageFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+LOGIN_URL = "/_util/login/"  # Wagtail's own sign-in form for private pages ("wagtailcore_login")
 
 
 @pytest.fixture(autouse=True)
@@ -26,181 +38,272 @@ def hosts(settings):
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "other.example"]
 
 
+@pytest.fixture(scope="module")
+def content(django_db_setup, django_db_blocker):
+    """Pages the tests read and never change, made once for the module.
+
+    Made in a transaction that is rolled back when the module ends; each test runs in a
+    savepoint inside it (pytest-django's), so what a test adds goes with the test.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        home = HomePage.objects.get()
+        library = ThemeIndexPageFactory(parent=home)
+        neglect = ThemeFactory(name="Neglect", slug="neglect")
+        review = ReviewPageFactory(
+            parent=library, title="Child V", slug="child-v", themes=[neglect]
+        )
+        private = ReviewPageFactory(parent=library, title="Child P", slug="child-p")
+        PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
+        partners = PolicyPageFactory(parent=home, title="Partners only", slug="partners-only")
+        members = Group.objects.create(name="Partners")
+        PageViewRestriction.objects.create(
+            page=partners, restriction_type=PageViewRestriction.GROUPS
+        ).groups.add(members)
+        policy = PolicyPageFactory(parent=home, title="Our procedures", slug="procedures")
+        yield {
+            "home": home,
+            "library": library,
+            "theme": neglect,
+            "review": review,
+            "private": private,
+            "partners": partners,
+            "members": members,
+            "policy": policy,
+        }
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def review(library):
-    return ReviewPageFactory(parent=library, title="Child V", slug="child-v")
+def review(content):
+    return content["review"]
 
 
-def page_queries(client, url) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+@pytest.fixture
+def library(content):
+    return content["library"]
+
+
+def main_text(response) -> str:
+    return response.content.decode().split("<main", 1)[-1].split("</main>", 1)[0]
+
+
+# --- Wagtail's view --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/learning-from-reviews/", "/learning-from-reviews/child-v/", "/some/path/"],
+)
+def test_every_page_address_goes_to_wagtails_own_view(path):
+    assert resolve(path).func is wagtail_views.serve
+
+
+def test_wagtails_sign_in_form_has_its_own_address():
+    assert resolve(LOGIN_URL).url_name == "wagtailcore_login"
+
+
+def test_pages_of_each_type_are_served(client, content):
+    for page in ("home", "library", "review", "policy"):
+        response = client.get(content[page].url)
+        assert response.status_code == 200, page
+        assert content[page].title in main_text(response), page
+
+
+def test_unpublished_and_unknown_pages_are_not_found(client, content):
+    review = ReviewPage.objects.get(pk=content["review"].pk)
+    assert client.get(review.url).status_code == 200
+    review.unpublish()
+
+    assert client.get(review.url).status_code == 404
+    assert client.get("/no-such-page/").status_code == 404
+    assert client.get(content["library"].url + "no-such-review/").status_code == 404
+    assert client.get(content["policy"].url + "deeper/").status_code == 404
+    assert client.get(content["library"].url + "themes/no-such-theme/").status_code == 404
+
+
+def test_a_page_of_another_type_below_the_library_is_served(client, library):
+    """Only reviews are made below a library in the admin; anything else put there is
+    routed by Wagtail's own `route()`."""
+    page = library.add_child(instance=PolicyPageFactory.build(title="Odd one", slug="odd-one"))
+
+    response = client.get(page.url)
+
     assert response.status_code == 200
-    return [q["sql"] for q in queries.captured_queries]
+    assert "Odd one" in main_text(response)
 
 
-def test_a_second_request_makes_no_site_or_restriction_query(client, review):
-    # The first request also creates the site's settings, which replaces the version.
-    client.get(review.url)
-    client.get(review.url)  # reads the structure
-
-    queries = page_queries(client, review.url)
-
-    assert not [q for q in queries if "wagtailcore_site" in q]
-    assert not [q for q in queries if "wagtailcore_pageviewrestriction" in q]
-    assert not [q for q in queries if "alias_of_id" in q and "IN (" in q and "path" in q]
+# --- The library's own routes win over its reviews (bug: deepest page won) -------------------
 
 
-def test_a_restriction_added_after_the_structure_was_read_applies_at_once(client, review):
+@pytest.mark.parametrize("published", [False, True], ids=["draft", "live"])
+def test_a_review_slugged_themes_does_not_hide_the_theme_pages(client, content, published):
+    # Copying skips the form's check that refuses the library's route slugs.
+    source = ReviewPage.objects.get(pk=content["review"].pk)
+    clash = source.copy(
+        update_attrs={"slug": "themes", "title": "Clashing review"}, keep_live=published
+    )
+    assert clash.slug == "themes" and clash.live == published
+    library = content["library"]
+
+    theme_list = client.get(library.url + "themes/")
+    theme_page = client.get(library.url + "themes/neglect/")
+
+    assert theme_list.status_code == 200
+    assert "Neglect" in main_text(theme_list)
+    assert "Clashing review" not in theme_list.content.decode()
+    assert theme_page.status_code == 200
+    assert "<h1" in main_text(theme_page) and "Neglect" in main_text(theme_page)
+    assert "Child V" in main_text(theme_page)  # the theme's reviews are listed
+
+
+def test_a_review_slugged_feed_does_not_hide_the_feed(client, content):
+    source = ReviewPage.objects.get(pk=content["review"].pk)
+    source.copy(update_attrs={"slug": "feed", "title": "Clashing review"}, keep_live=False)
+
+    response = client.get(content["library"].url + "feed/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+
+
+# --- Private pages: Wagtail's sign-in form (bug: it was a 404) -------------------------------
+
+
+@pytest.mark.parametrize("page", ["private", "partners"], ids=["login", "groups"])
+def test_a_private_page_sends_readers_to_wagtails_sign_in_form(client, content, page):
+    path = content[page].url
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN_URL}?next={quote(path)}"
+    sign_in = client.get(response["Location"])
+    assert sign_in.status_code == 200
+    html = sign_in.content.decode()
+    assert f'action="{LOGIN_URL}"' in html
+    assert 'name="username"' in html and 'name="password"' in html
+    assert f'name="next" value="{path}"' in html
+    assert content[page].title not in html
+
+
+def test_signing_in_on_wagtails_form_leads_back_to_the_private_page(
+    client, content, django_user_model
+):
+    django_user_model.objects.create_user("reader", password="a-long-password")
+    path = content["private"].url
+
+    response = client.post(
+        LOGIN_URL,
+        {"username": "reader", "password": "a-long-password", "next": path},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == path
+    assert response.status_code == 200
+    assert "Child P" in main_text(response)
+
+
+def test_a_group_restricted_page_is_served_to_its_groups_members_only(
+    client, content, django_user_model
+):
+    path = content["partners"].url
+    outsider = django_user_model.objects.create_user("outsider")
+    member = django_user_model.objects.create_user("member")
+    member.groups.add(content["members"])
+
+    client.force_login(outsider)
+    assert client.get(path).status_code == 302
+    client.force_login(member)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Partners only" in main_text(response)
+
+
+def test_a_restriction_added_to_the_library_covers_its_reviews_at_once(client, content):
+    review = content["review"]
     assert client.get(review.url).status_code == 200
 
     PageViewRestriction.objects.create(
-        page=review.get_parent(), restriction_type=PageViewRestriction.PASSWORD, password="x"
+        page=content["library"], restriction_type=PageViewRestriction.PASSWORD, password="x"
     )
 
     response = client.get(review.url)
     assert response.status_code == 200  # the password form, not the review
     assert 'type="password"' in response.content.decode()
-    assert "Child V" not in response.content.decode().split("<main", 1)[-1].split("<form")[0]
+    assert "Child V" not in main_text(response).split("<form")[0]
 
 
-def test_a_restriction_removed_lets_the_page_be_read_again(client, review):
-    restriction = PageViewRestriction.objects.create(
-        page=review, restriction_type=PageViewRestriction.LOGIN
-    )
-    assert client.get(review.url).status_code == 302  # to the sign-in page
+def test_a_restriction_removed_lets_the_page_be_read_again(client, content):
+    private = content["private"]
+    assert client.get(private.url).status_code == 302
 
-    restriction.delete()
+    PageViewRestriction.objects.filter(page=private).delete()
 
-    assert client.get(review.url).status_code == 200
+    assert client.get(private.url).status_code == 200
 
 
-def test_a_group_restriction_on_the_home_page_covers_every_page(client, home, review):
-    client.get(review.url)
-    restriction = PageViewRestriction.objects.create(
-        page=home, restriction_type=PageViewRestriction.GROUPS
-    )
-    restriction.groups.add(Group.objects.create(name="Readers"))
+def test_a_group_restriction_on_the_home_page_covers_every_page(client, content):
+    PageViewRestriction.objects.create(
+        page=content["home"], restriction_type=PageViewRestriction.GROUPS
+    ).groups.add(content["members"])
 
-    assert client.get(review.url).status_code == 302
-    assert client.get(home.url).status_code == 302
+    for page in ("home", "library", "review", "policy"):
+        assert client.get(content[page].url).status_code == 302, page
 
 
-def test_an_alias_takes_its_sources_restrictions(client, home, library, review):
-    """Wagtail resolves an alias to its source for restrictions: the router leaves it to it."""
-    other = ReviewPageFactory(parent=home, title="Elsewhere", slug="elsewhere")
-    alias = ReviewPage.objects.get(pk=review.pk).create_alias(
-        parent=other, update_slug="child-v-alias"
-    )
+def test_an_alias_takes_its_sources_restrictions(client, content):
+    elsewhere = PolicyPageFactory(parent=content["home"], title="Elsewhere", slug="elsewhere")
+    source = ReviewPage.objects.get(pk=content["review"].pk)
+    alias = source.create_alias(parent=elsewhere, update_slug="child-v-alias")
     assert client.get(alias.url).status_code == 200
 
-    PageViewRestriction.objects.create(page=review, restriction_type=PageViewRestriction.LOGIN)
+    PageViewRestriction.objects.create(page=source, restriction_type=PageViewRestriction.LOGIN)
 
     assert client.get(alias.url).status_code == 302
 
 
-def test_unpublished_and_unknown_pages_are_not_found(client, review):
-    client.get(review.url)
-    ReviewPage.objects.get(pk=review.pk).unpublish()
-
-    assert client.get(review.url).status_code == 404
-    assert client.get("/no-such-page/").status_code == 404
-    assert client.get(review.url + "deeper/").status_code == 404
+# --- Sites -----------------------------------------------------------------------------------
 
 
-def test_each_host_is_served_by_its_own_site(client, home, review):
-    other_root = HomePageFactory(parent=home.get_parent(), title="Other home", slug="other")
-    Site.objects.create(hostname="other.example", port=80, root_page=other_root)
+def test_each_host_is_served_by_its_own_site(client, content):
+    root = Page.objects.get(depth=1)
+    other_home = HomePageFactory(parent=root, title="Other home", slug="other")
+    Site.objects.create(hostname="other.example", port=80, root_page=other_home)
+    review_path = content["review"].url  # its address on the default site
 
-    assert "Other home" in client.get("/", HTTP_HOST="other.example").content.decode()
-    assert (
-        client.get(review.url_path.removeprefix("/home"), HTTP_HOST="other.example").status_code
-        == 404
-    )
-    assert client.get(review.url).status_code == 200  # the default site, as before
+    assert "Other home" in main_text(client.get("/", HTTP_HOST="other.example"))
+    assert client.get(review_path, HTTP_HOST="other.example").status_code == 404
+    assert client.get(review_path).status_code == 200  # the default site, as before
 
 
-def test_a_site_moved_to_another_root_page_is_followed(client, home, review):
-    other_root = HomePageFactory(parent=home.get_parent(), title="Other home", slug="other")
-    site = Site.objects.create(hostname="other.example", port=80, root_page=home)
-    assert (
-        client.get(review.url_path.removeprefix("/home"), HTTP_HOST="other.example").status_code
-        == 200
-    )
+def test_a_site_moved_to_another_root_page_is_followed(client, content):
+    root = Page.objects.get(depth=1)
+    other_home = HomePageFactory(parent=root, title="Other home", slug="other")
+    site = Site.objects.create(hostname="other.example", port=80, root_page=content["home"])
+    review_path = content["review"].url
+    assert client.get(review_path, HTTP_HOST="other.example").status_code == 200
 
-    site.root_page = other_root
+    site.root_page = other_home
     site.save()
 
-    assert (
-        client.get(review.url_path.removeprefix("/home"), HTTP_HOST="other.example").status_code
-        == 404
-    )
-    assert "Other home" in client.get("/", HTTP_HOST="other.example").content.decode()
+    assert client.get(review_path, HTTP_HOST="other.example").status_code == 404
+    assert "Other home" in main_text(client.get("/", HTTP_HOST="other.example"))
 
 
-def test_without_the_cache_pages_are_routed_by_wagtail_with_the_same_checks(
-    client, review, monkeypatch
-):
-    def out_of_reach():
-        raise ConnectionError("Redis is down")
-
-    monkeypatch.setattr(page_cache, "current_version", out_of_reach)
-    structure.forget()
-    assert structure.current_structure() is None
-
-    assert "Child V" in client.get(review.url).content.decode()
-    PageViewRestriction.objects.create(page=review, restriction_type=PageViewRestriction.LOGIN)
-    assert client.get(review.url).status_code == 302
+# --- What the pages show of the pages above them ---------------------------------------------
 
 
-# --- Values kept per version (structure.remembered) ---------------------------------------
+def breadcrumb_links(response) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    nav = BeautifulSoup(response.content, "html.parser").find("nav", class_="breadcrumbs")
+    return [" ".join(item.get_text(" ", strip=True).split()) for item in nav.find_all("li")]
 
 
-def serving(request):
-    """Run as ServingMiddleware runs a request: `remembered()` sees it."""
-    token = structure._serving.set(request)
-    return lambda: structure._serving.reset(token)
+def test_breadcrumbs_and_the_library_title_come_from_the_pages_above(client, content):
+    review = client.get(content["review"].url)
+    theme_page = client.get(content["library"].url + "themes/neglect/")
 
-
-def test_an_anonymous_pages_values_are_built_once_per_version(rf, db):
-    built = []
-    done = serving(rf.get("/"))
-    try:
-        assert structure.remembered("k", lambda: built.append(1) or len(built)) == 1
-        assert structure.remembered("k", lambda: built.append(1) or len(built)) == 1
-        page_cache.invalidate("test")
-        done()
-        done = serving(rf.get("/"))  # the next request, after the change
-        assert structure.remembered("k", lambda: built.append(1) or len(built)) == 2
-    finally:
-        done()
-
-
-@pytest.mark.parametrize("request_kind", ["editor", "post", "outside a request", "admin"])
-def test_editors_and_code_outside_requests_always_build_afresh(rf, db, settings, request_kind):
-    request = {
-        "editor": lambda: rf.get("/", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=x"),
-        "post": lambda: rf.post("/"),
-        "outside a request": lambda: None,
-        "admin": lambda: rf.get("/admin/"),
-    }[request_kind]()
-    built = []
-    done = serving(request)
-    try:
-        structure.remembered("k", lambda: built.append(1))
-        structure.remembered("k", lambda: built.append(1))
-    finally:
-        done()
-    assert len(built) == 2
-
-
-def test_a_renamed_theme_shows_on_the_next_page(client, library, review):
-    from learning.models import Theme
-
-    theme = Theme.objects.get(review_links__page=review)
-    client.get(library.url)
-    client.get(library.url)  # the vocabulary is kept for this version
-
-    theme.name = "Renamed theme"
-    theme.save()
-
-    assert "Renamed theme" in client.get(library.url).content.decode()
+    assert breadcrumb_links(review) == ["Home", "Learning from reviews", "Child V"]
+    assert "<title>Child V \N{EN DASH} Learning from reviews" in review.content.decode()
+    assert breadcrumb_links(theme_page) == ["Home", "Learning from reviews", "Themes", "Neglect"]

@@ -162,8 +162,6 @@ class WebProcess:
 
 @pytest.fixture
 def web_processes(tmp_path, shared_redis):
-    if connection.vendor != "postgresql":
-        pytest.skip("production runs on PostgreSQL, and the servers share the test database")
     env = production_env(tmp_path)
     collect_static(env)
     processes = []

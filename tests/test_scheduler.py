@@ -472,14 +472,6 @@ def start_scheduler(*args: str) -> subprocess.Popen:
     )
 
 
-def skip_unless_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: the scheduler's advisory lock is PostgreSQL's, and SQLite "
-            "(development only) runs a single scheduler"
-        )
-
-
 def due_reviews(library, count: int) -> list[ReviewPage]:
     """Reviews whose go-live time has just passed, by the real clock the processes read."""
     real_now = timezone.now()
@@ -514,7 +506,6 @@ def wait_for_exit(processes, timeout: float) -> list[subprocess.Popen]:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_schedulers_at_once_publish_each_review_exactly_once(library, restore_migration_data):
-    skip_unless_postgresql()
     reviews = due_reviews(library, 6)
     SchedulerHeartbeat.objects.create(name="scheduler")
 
@@ -547,7 +538,6 @@ def test_two_schedulers_at_once_publish_each_review_exactly_once(library, restor
 def test_two_looping_schedulers_share_the_work_and_stop_cleanly_on_sigterm(
     library, restore_migration_data
 ):
-    skip_unless_postgresql()
     reviews = due_reviews(library, 4)
 
     processes = [start_scheduler("--interval", "1") for _ in range(2)]

@@ -64,7 +64,10 @@ COUNT_LABELS = {
         "footer link to the accessibility statement",
         "footer links to the accessibility statement",
     ),
+    "site_address": ("site address", "site addresses"),
 }
+# The address Wagtail's first migration gives the default site.
+INITIAL_SITE_ADDRESS = ("localhost", 80)
 
 
 class DemoContentError(Exception):
@@ -183,10 +186,17 @@ def stream_data(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return data
 
 
-def load_demo_content(stdout: TextIO | None = None) -> dict[str, int]:
-    """Create the demonstration content that is missing; return how many of each it created."""
+def load_demo_content(
+    stdout: TextIO | None = None, site_address: tuple[str, int] | None = None
+) -> dict[str, int]:
+    """Create the demonstration content that is missing; return how many of each it created.
+
+    `site_address` (host name, port) is where the site is served, e.g. ("127.0.0.1", 8000) for
+    `make run`: the default site takes it if it still has Wagtail's initial localhost:80, so
+    that canonical links, the sitemap and the feed give addresses that work.
+    """
     content = read_content()
-    loader = _Loader(content, stdout)
+    loader = _Loader(content, stdout, site_address)
     try:
         with transaction.atomic():
             loader.load()
@@ -197,9 +207,15 @@ def load_demo_content(stdout: TextIO | None = None) -> dict[str, int]:
 
 
 class _Loader:
-    def __init__(self, content: dict[str, Any], stdout: TextIO | None):
+    def __init__(
+        self,
+        content: dict[str, Any],
+        stdout: TextIO | None,
+        site_address: tuple[str, int] | None = None,
+    ):
         self.content = content
         self.stdout = stdout
+        self.site_address = site_address
         self.created = dict.fromkeys(COUNT_LABELS, 0)
         self.themes: dict[str, Theme] = {}
         self.bodies: dict[str, PublishingBody] = {}
@@ -215,6 +231,8 @@ class _Loader:
             self.stdout.write(message + "\n")
 
     def load(self) -> None:
+        if self.site_address:
+            self.address_site(*self.site_address)
         for spec in self.content["publishing_bodies"]:
             self.bodies[spec["slug"]] = self.publishing_body(spec)
         for spec in self.content["themes"]:
@@ -228,6 +246,17 @@ class _Loader:
         self.policy_page(home, self.content["policy"])
         statement = self.accessibility_statement(home, self.content["accessibility_statement"])
         self.link_statement_from_footer(statement)
+
+    def address_site(self, hostname: str, port: int) -> None:
+        """Give the default site the address it is served at, unless it has one of its own."""
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None or (site.hostname, site.port) != INITIAL_SITE_ADDRESS:
+            return
+        site.hostname, site.port = hostname, port
+        site.full_clean()
+        site.save()
+        self.created["site_address"] += 1
+        self.say(f"Set the default site's address: http://{hostname}:{port}/")
 
     # --- Snippets -------------------------------------------------------------------
 

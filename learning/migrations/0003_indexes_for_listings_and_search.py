@@ -42,7 +42,7 @@ INDEXES = [
         "learning_indexentry_title_body_gin",
         {
             "postgresql": "CREATE INDEX IF NOT EXISTS learning_indexentry_title_body_gin "
-            "ON wagtailsearch_indexentry USING gin ((title || body))",
+            "ON {index_entries} USING gin ((title || body))",
         },
     ),
 ]
@@ -50,9 +50,13 @@ INDEXES = [
 
 def create_indexes(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+    # Wagtail's index table, named as its model names it.
+    index_entries = apps.get_model("wagtailsearch", "IndexEntry")._meta.db_table
     for _name, statements in INDEXES:
         if vendor in statements:
-            schema_editor.execute(statements[vendor])
+            schema_editor.execute(
+                statements[vendor].format(index_entries=schema_editor.quote_name(index_entries))
+            )
 
 
 def drop_indexes(apps, schema_editor):

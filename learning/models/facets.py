@@ -12,8 +12,7 @@ class FacetCount(models.Model):
     numbers only change when content does, so `learning.facet_counts.refresh()` recounts
     them all, in the same transaction as the change that moves them, and the library, its
     theme pages and the list of themes read a few rows instead, whenever the reader has not
-    filtered or searched (any other view counts live). PostgreSQL only: on SQLite the table
-    stays empty and every count is live. See docs/facet-counts.md.
+    filtered or searched (any other view counts live). See docs/facet-counts.md.
     """
 
     library = models.ForeignKey(

@@ -8,12 +8,14 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from site_core.publishing.visibility import VisibilityMixin
+
 # The first path segment of each of the library's own routes (below). A review with one of
 # these slugs would be unreachable: the route answers first.
 ROUTE_SLUGS = ("feed", "themes")
 
 
-class ThemeIndexPage(RoutablePageMixin, Page):
+class ThemeIndexPage(VisibilityMixin, RoutablePageMixin, Page):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "document-link"],
@@ -35,6 +37,37 @@ class ThemeIndexPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = "review library"
         verbose_name_plural = "review libraries"
+
+    def route(self, request, path_components):
+        """Wagtail's routing of a routable page, with a review loaded in one query.
+
+        As `RoutablePageMixin` routes, the library's own routes (below) answer first: a
+        review slugged "themes" or "feed", even a draft, never hides them. Any other path
+        starts with a child's slug: a review is then found and loaded in one query, with
+        the themes and authors its page shows (`ReviewPage.routing_queryset()`), where
+        Wagtail's `Page.route()` makes two and the page two more. Anything else (no such
+        review: another page type, or nothing) is left to Wagtail's `route()`.
+        """
+        from learning.models.reviews import ReviewPage
+
+        if path_components and not self._is_own_route(path_components):
+            review = (
+                ReviewPage.routing_queryset().child_of(self).filter(slug=path_components[0]).first()
+            )
+            if review is not None:
+                return review.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def _is_own_route(self, path_components) -> bool:
+        """Whether one of the library's own routes answers this path (RoutablePageMixin
+        serves them for a live library only)."""
+        if not self.live:
+            return False
+        try:
+            self.resolve_subpage("/" + "/".join(path_components) + "/")
+        except Http404:
+            return False
+        return True
 
     def _sub_page_url(self, request, name: str, *args) -> str:
         """The absolute address of one of this page's routes, for canonical links."""

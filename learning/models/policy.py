@@ -13,9 +13,10 @@ from modelcluster.fields import ParentalKey
 
 from learning.blocks import PolicyBodyBlock
 from learning.extraction import text_for_search_index
+from site_core.publishing.visibility import VisibilityMixin
 
 
-class PolicyPage(Page):
+class PolicyPage(VisibilityMixin, Page):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link"],
@@ -78,9 +79,15 @@ class PolicyPage(Page):
         verbose_name = "policy page"
 
     def document_text(self) -> str:
-        """The extracted text of the page's documents, in order, for the search index."""
-        links = self.documents.select_related("document")
-        return text_for_search_index(link.document for link in links)
+        """The extracted text of the page's documents, in order, for the search index.
+
+        Documents in a restricted collection are left out (site_core.publishing.visibility).
+        """
+        from site_core.publishing.visibility import in_open_collections
+
+        links = list(self.documents.select_related("document"))
+        public = in_open_collections(link.document_id for link in links)
+        return text_for_search_index(link.document for link in links if link.document_id in public)
 
     def clean(self):
         super().clean()

@@ -26,6 +26,7 @@ from modelcluster.fields import ParentalKey
 from learning.blocks import ReviewBodyBlock
 from learning.extraction import text_for_search_index
 from learning.forms import ReviewPageForm, review_publish_problems
+from site_core.publishing.visibility import VisibilityMixin
 
 SUMMARY_MAX_LENGTH = 300
 
@@ -37,7 +38,7 @@ class DatePrecision(models.TextChoices):
     NOT_RECORDED = "not_recorded", "Not recorded (historic review)"
 
 
-class ReviewPage(Page):
+class ReviewPage(VisibilityMixin, Page):
     subject = models.CharField(
         max_length=120,
         blank=True,
@@ -237,7 +238,7 @@ class ReviewPage(Page):
 
     @classmethod
     def routing_queryset(cls):
-        """How the router loads a review to serve it (site_core/routing.py).
+        """How the library's `route()` loads a review to serve it (ThemeIndexPage.route).
 
         With its theme ids and its authors in the same query (PostgreSQL), for its page:
         `get_context()` reads them from there rather than with a query each.
@@ -263,9 +264,10 @@ class ReviewPage(Page):
         """The review's facts, read once and shared by the page, its metadata and JSON-LD.
 
         The type and publishing body come from the cached vocabulary (read once), the
-        library's title from the pages found while routing, its address from the review's
-        own (worked out once, with the request's cached site root paths), so the page's
-        queries and cache reads do not grow with them.
+        library's title from the review's parent (which Wagtail's routing keeps on the
+        page: no query), its address from the review's own (worked out once, with the
+        request's cached site root paths), so the page's queries and cache reads do not
+        grow with them.
         """
         from learning.cards import (
             key_themes,
@@ -278,12 +280,10 @@ class ReviewPage(Page):
         from learning.queries import related_reviews
         from learning.structured_data import review_structured_data
         from learning.terms import vocabulary
-        from site_core.routing import routed_ancestors
 
         context = super().get_context(request, *args, **kwargs)
         vocab = vocabulary()
-        ancestors = routed_ancestors(request, self)
-        library = ancestors[-1] if ancestors else self.get_parent()
+        library = self.get_parent()
         # Not the documents' extracted text: it is for the search index, and a long report's
         # runs to hundreds of thousands of characters.
         reports = list(
@@ -335,12 +335,16 @@ class ReviewPage(Page):
     def report_text(self) -> str:
         """The extracted text of the review's published reports, in order, for the search index.
 
-        A withdrawn report's text is left out: search results quote the indexed text, and
-        readers could no longer get the report it came from. The review is indexed again
-        when a report is withdrawn (learning/signals.py).
+        A withdrawn report's text is left out, and so is a report in a restricted collection
+        (site_core.publishing.visibility): search results quote the indexed text, and
+        readers could not get the report it came from. The review is indexed again when a
+        report is withdrawn or its collection's privacy changes (learning/signals.py).
         """
-        links = self.report_documents.select_related("document")
-        return text_for_search_index(link.document for link in links if not link.is_withdrawn)
+        from site_core.publishing.visibility import in_open_collections
+
+        links = [r for r in self.report_documents.select_related("document") if not r.is_withdrawn]
+        public = in_open_collections(link.document_id for link in links)
+        return text_for_search_index(link.document for link in links if link.document_id in public)
 
 
 def _authors(review: ReviewPage) -> list:

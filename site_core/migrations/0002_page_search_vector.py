@@ -1,12 +1,12 @@
-"""A narrow copy of Wagtail's search index for pages, kept by a trigger (PostgreSQL only).
+"""A narrow copy of Wagtail's search index for pages: its table (PostgreSQL only).
 
-Why: see `site_core.models.PageSearchVector` and docs/search-and-extraction.md. The table
-and its trigger are PostgreSQL's own (tsvector, GIN, plpgsql); on SQLite the model's table
-is not created and the site searches through Wagtail's backend instead.
+Why: see `site_core.search.models.PageSearchVector` and docs/search-and-extraction.md. The
+table and its GIN index are PostgreSQL's own (tsvector, GIN). The site's search backend
+(site_core/search/backend.py) writes its rows whenever Wagtail indexes a page; migration
+0007 adds the `text` column and fills the table from the index.
 
-The trigger copies an index entry only when it belongs to a page: the entry's object id is
-a page id whose specific content type is the entry's. It fires only when the vectors or the
-text change (`UPDATE OF`), not when Wagtail refreshes every entry's title norm.
+(This migration first created a trigger on Wagtail's index table to keep the copy, and
+filled the table; a database that ran that version has both removed by 0007.)
 """
 
 import django.contrib.postgres.search
@@ -14,8 +14,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# Wagtail's SEARCH_CONFIG (site_core/settings/base.py); the rank vector's text is parsed
-# with the same configuration as the index, so both stem words alike.
 CREATE = """
 CREATE TABLE site_core_pagesearchvector (
     page_id integer PRIMARY KEY,
@@ -24,55 +22,9 @@ CREATE TABLE site_core_pagesearchvector (
     rank tsvector NOT NULL
 );
 CREATE INDEX site_core_pagesearchvector_match ON site_core_pagesearchvector USING gin (match);
-
-CREATE FUNCTION site_core_copy_page_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        DELETE FROM site_core_pagesearchvector
-        WHERE content_type_id = OLD.content_type_id
-          AND OLD.object_id ~ '^[0-9]{1,9}$' AND page_id = OLD.object_id::integer;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    IF NEW.object_id ~ '^[0-9]{1,9}$' AND EXISTS (
-        SELECT 1 FROM wagtailcore_page
-        WHERE id = NEW.object_id::integer AND content_type_id = NEW.content_type_id
-    ) THEN
-        INSERT INTO site_core_pagesearchvector (page_id, content_type_id, match, rank)
-        VALUES (
-            NEW.object_id::integer,
-            NEW.content_type_id,
-            strip(NEW.title || NEW.body),
-            -- The title, the boosted fields (weights A and B: a review's subject) and the
-            -- first 2,000 characters of the rest: a page's own words, not its reports'.
-            NEW.title || ts_filter(NEW.body, '{a,b}')
-                || setweight(to_tsvector('english', left(NEW.body_text, 2000)), 'D')
-        );
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE TRIGGER site_core_copy_page_search_vector
-AFTER INSERT OR DELETE OR UPDATE OF title, body, body_text ON wagtailsearch_indexentry
-FOR EACH ROW EXECUTE FUNCTION site_core_copy_page_search_vector();
-
--- What the index already holds.
-INSERT INTO site_core_pagesearchvector (page_id, content_type_id, match, rank)
-SELECT e.object_id::integer, e.content_type_id, strip(e.title || e.body),
-       e.title || ts_filter(e.body, '{a,b}')
-           || setweight(to_tsvector('english', left(e.body_text, 2000)), 'D')
-FROM wagtailsearch_indexentry e
-JOIN wagtailcore_page p ON e.object_id ~ '^[0-9]{1,9}$'
-    AND p.id = e.object_id::integer AND p.content_type_id = e.content_type_id;
 """
 
-DROP = """
-DROP TRIGGER IF EXISTS site_core_copy_page_search_vector ON wagtailsearch_indexentry;
-DROP FUNCTION IF EXISTS site_core_copy_page_search_vector();
-DROP TABLE IF EXISTS site_core_pagesearchvector;
-"""
+DROP = "DROP TABLE IF EXISTS site_core_pagesearchvector;"
 
 
 def create(apps, schema_editor):

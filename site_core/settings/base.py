@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -68,8 +70,8 @@ MIDDLEWARE = [
     # A database out of reach is a 503 page asking readers to try again, not a 500; after
     # the page cache, which still serves what it holds meanwhile (site_core/unavailable.py).
     "site_core.unavailable.DatabaseUnavailableMiddleware",
-    # Lets the values every page shows be kept per content version (site_core/structure.py).
-    "site_core.structure.ServingMiddleware",
+    # Lets the values every page shows be kept per content version (site_core/caching/memo.py).
+    "site_core.caching.memo.ServingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,7 +81,8 @@ MIDDLEWARE = [
     "site_core.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's, never to a page the public may not see (site_core/publishing/redirects.py).
+    "site_core.publishing.redirects.VisibleRedirectMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,10 +107,34 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is only the zero-setup default of the run command; production and CI
-# use PostgreSQL through DATABASE_URL (postgres://user:password@host:port/name).
+
+def postgresql_database(variable: str, *, unset: str) -> dict:
+    """The database this environment variable's URL names, which must be PostgreSQL."""
+    url = env.str(variable, default="")
+    if not url:
+        raise ImproperlyConfigured(f"{variable} is not set. {unset}")
+    database = env.db_url_config(url)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"{variable} must name a PostgreSQL database "
+            f"(postgres://user:password@host:5432/name), not {urlsplit(url).scheme or '?'}://…: "
+            "the site runs on PostgreSQL only."
+        )
+    return database
+
+
+# The site runs on PostgreSQL only, named by DATABASE_URL. dev.py and production.py refuse
+# to start without it; when it is unset, `make run` starts a private server and sets it
+# (site_core/operations/local_postgres.py). The tests read TEST_DATABASE_URL instead (test.py),
+# so that they never touch the site a developer runs: hence no refusal of its absence here.
+DATABASE_URL_UNSET = (
+    "`make run` starts a private PostgreSQL server and sets it; to use another server, set "
+    "DATABASE_URL=postgres://user:password@host:5432/learning (in the environment or .env)."
+)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": postgresql_database("DATABASE_URL", unset=DATABASE_URL_UNSET)
+    if "DATABASE_URL" in env.ENVIRON
+    else {},
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A persistent connection the server dropped (a database restart) is replaced before use
@@ -325,7 +352,9 @@ OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 
 WAGTAILSEARCH_BACKENDS = {
     "default": {
-        "BACKEND": "wagtail.search.backends.database",
+        # Wagtail's PostgreSQL backend, also keeping the narrow copy of the index that the
+        # site searches (site_core/search/backend.py).
+        "BACKEND": "site_core.search.backend",
         # PostgreSQL stems and drops stop words in English ("neglected" finds "neglect").
         "SEARCH_CONFIG": "english",
     },

@@ -1,7 +1,13 @@
 """Local development: DEBUG on, a fixed insecure key, demo logins allowed."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import REDIS_URL, VAR_DIR, env
+from .base import DATABASE_URL_UNSET, DATABASES, REDIS_URL, VAR_DIR, env
+
+# DATABASE_URL, read by base.py (PostgreSQL only); `make run` sets it.
+if "ENGINE" not in DATABASES["default"]:
+    raise ImproperlyConfigured(f"DATABASE_URL is not set. {DATABASE_URL_UNSET}")
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
@@ -11,7 +17,8 @@ DEMO_LOGINS_ALLOWED = True
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# The default SQLite database and uploaded media live in the git-ignored var/ folder.
+# Uploaded media and the file cache live in the git-ignored var/ folder (as does the private
+# PostgreSQL server's data, var/postgres/).
 VAR_DIR.mkdir(exist_ok=True)
 
 # `make run` serves pages and runs the scheduler in two processes: a cache in files, which

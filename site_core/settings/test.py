@@ -1,16 +1,20 @@
-"""Test settings: PostgreSQL by default (as in production and CI), fast hashing."""
+"""Test settings: PostgreSQL from TEST_DATABASE_URL (as in production and CI), fast hashing."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, postgresql_database
 
 SECRET_KEY = "test-only-insecure-key"
 DEBUG = False
 
-# The suite runs on PostgreSQL unless TEST_DATABASE_URL names another database
-# (it also passes on SQLite: TEST_DATABASE_URL=sqlite:///var/test.sqlite3). A separate
-# variable keeps a developer's DATABASE_URL (the site they run) out of the tests.
+# The suite runs on the PostgreSQL server TEST_DATABASE_URL names, creating and dropping its
+# own database there (test_<name>). A separate variable keeps a developer's DATABASE_URL (the
+# site they run) out of the tests.
 DATABASES = {
-    "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/learning"),
+    "default": postgresql_database(
+        "TEST_DATABASE_URL",
+        unset="`make test` starts a private PostgreSQL server and sets it; to use another "
+        "server, set TEST_DATABASE_URL=postgres://user:password@host:5432/learning.",
+    ),
 }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,7 +15,6 @@ from wagtail.models import Page, Site
 
 from site_core.branding import branding_for_request
 from site_core.menu import menu_entries
-from site_core.routing import routed_ancestors
 
 register = template.Library()
 
@@ -105,21 +104,21 @@ def breadcrumb_trail(request, page=None) -> list[Page]:
     """The pages above `page`, from the site's home page down; the page itself is not included.
 
     Empty on the home page itself, when there is no page (error pages) and for a page
-    outside the site serving the request. No query for a page routed by the home page
-    (its ancestors were found on the way), one otherwise.
+    outside the site serving the request. The home page is the site's root page, which
+    Wagtail's site lookup loaded with the site: no query for a page just below it. The
+    pages between are read up the tree with `get_parent()`, which keeps its answer on the
+    page: a review's page has read its library already, for its title.
     """
     root = _site_root(request)
     path = _tree_path(page)
     if root is None or not path or path == root.path or not path.startswith(root.path):
         return []
-    routed = routed_ancestors(request, page)
-    if routed is not None:
-        return [ancestor for ancestor in routed if ancestor.depth >= root.depth]
-    return list(
-        page.get_ancestors()
-        .filter(depth__gte=root.depth)
-        .only("title", "url_path", "path", "depth", "live")
-    )
+    between = []
+    ancestor = page
+    while ancestor.depth > root.depth + 1:
+        ancestor = ancestor.get_parent()
+        between.append(ancestor)
+    return [root, *reversed(between)]
 
 
 @register.simple_tag(takes_context=True)

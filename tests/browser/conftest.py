@@ -16,16 +16,17 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F
 from django.test.utils import override_settings
 
+from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from site_core.models import PageSearchVector
+from site_core.search.backend import copy_page_vectors
+from site_core.search.models import PageSearchVector
 from tests.browser.pages import describe_demo_site
 
 # Debian's package (`apt-get install chromium`); CHROMIUM_PATH points elsewhere if needed.
@@ -76,9 +77,9 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
 def _restore(snapshot: str) -> None:
     """Put back the rows of `snapshot` (Django's serialized rollback), and the search vectors.
 
-    The vectors' table is PostgreSQL's own, unknown to Django's flush and serializer; a
-    trigger on Wagtail's index table writes it. So it is emptied here, and once the index
-    rows are back each one is touched to fire the trigger again.
+    The vectors' table is unmanaged, unknown to Django's flush and serializer; the search
+    backend writes it as it writes Wagtail's index. So it is emptied here, and once the
+    index rows are back the vectors are copied from them, as the backend copies them.
     """
     # Signal handlers that run as the rows go back in (Wagtail's reference index) look up
     # content types: from the cache, filled here, they find the keys the snapshot restores
@@ -94,10 +95,9 @@ def _restore(snapshot: str) -> None:
         reset_sequences=False,
         inhibit_post_migrate=True,
     )
-    if connection.vendor == "postgresql":
-        PageSearchVector.objects.all().delete()
+    PageSearchVector.objects.all().delete()
     connection.creation.deserialize_db_from_string(snapshot)
-    IndexEntry.objects.update(title=F("title"))
+    copy_page_vectors(IndexEntry.objects.all(), config=get_search_backend().config)
 
 
 @pytest.fixture(scope="package")

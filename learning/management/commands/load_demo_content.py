@@ -1,10 +1,19 @@
 """Load the demonstration reviews, themes, policy page and accessibility statement, creating
 only what is missing."""
 
+from argparse import ArgumentTypeError
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from learning.demo_content.loader import COUNT_LABELS, DemoContentError, load_demo_content
+
+
+def site_address(value: str) -> tuple[str, int]:
+    hostname, _, port = value.rpartition(":")
+    if not hostname or not port.isdigit():
+        raise ArgumentTypeError("give a host name and a port, e.g. 127.0.0.1:8000")
+    return hostname, int(port)
 
 
 class Command(BaseCommand):
@@ -15,10 +24,22 @@ class Command(BaseCommand):
         "so running it again changes nothing."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--site-address",
+            type=site_address,
+            metavar="HOST:PORT",
+            help="where the site is served (`make run`: 127.0.0.1:8000): the default site "
+            "takes this address, for its canonical links, sitemap and feed, if it still has "
+            "Wagtail's initial localhost:80",
+        )
+
     def handle(self, *args, **options):
         quiet = options["verbosity"] < 1
         try:
-            created = load_demo_content(stdout=None if quiet else self.stdout)
+            created = load_demo_content(
+                stdout=None if quiet else self.stdout, site_address=options["site_address"]
+            )
         except (DemoContentError, ValidationError) as error:
             raise CommandError(f"Demo content was not loaded: {error}") from error
 

@@ -14,15 +14,12 @@ class Command(BaseCommand):
         "library shows. The site keeps them in step by itself when content is published, "
         "unpublished, moved, made private or deleted, and the scheduler checks them every "
         "minute; run this after changing reviews outside Wagtail (a script, SQL, a restored "
-        "table) not to wait for it. PostgreSQL only: on SQLite the counts are always live."
+        "table) not to wait for it."
     )
 
     def handle(self, *args, **options):
         started = time.monotonic()
         refreshed = refresh()
-        if refreshed is None:
-            self.stdout.write("Nothing to do: this database counts facets live (not PostgreSQL).")
-            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Counted the facets of {refreshed.libraries} "

@@ -1,0 +1,1 @@
+"""Caching: what the site keeps between requests, per process and in the shared cache."""

@@ -1,0 +1,1 @@
+"""Running the site: health, logging, backups, the local database server."""

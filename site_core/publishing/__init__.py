@@ -1,0 +1,1 @@
+"""Publishing: what an anonymous reader may see (visibility), scheduling, embargo, availability."""
