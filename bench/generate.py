@@ -399,7 +399,7 @@ def generate(count: int, seed: int) -> None:
                         reference=f"BENCH/{published.year}/{n}" if rng.random() < 0.3 else "",
                     )
                 )
-            # Page rows first (PostgreSQL and SQLite return their ids), then the review
+            # Page rows first (PostgreSQL returns their ids), then the review
             # rows that extend them: Django's bulk_create refuses multi-table models.
             Page.objects.bulk_create(pages)
             for page, review in zip(pages, reviews, strict=True):

@@ -51,7 +51,7 @@ MAKE_DATABASE = (
 GENERATED_PREFIX = "bench-"  # the slug prefix of bench/generate.py's reviews
 STATIC_DIR = ROOT / "var" / "bench-static"
 MEDIA_DIR = ROOT / "var" / "bench-media"
-CACHE_HEADER = "X-Page-Cache"  # hit, miss or bypass: site_core/page_cache.py
+CACHE_HEADER = "X-Page-Cache"  # hit, miss or bypass: site_core/caching/page_cache.py
 # What a browser sends; WhiteNoise then serves its pre-compressed copy of the stylesheet.
 ACCEPT_ENCODING = "Accept-Encoding: gzip, deflate, br"
 

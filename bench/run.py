@@ -10,7 +10,7 @@ database's). The query count comes from one more request inside CaptureQueriesCo
 Figures only: nothing here passes or fails except that every page must answer 200 (the
 feed may not exist yet: it is then skipped).
 
-Every page is rendered: the full-page cache (site_core/page_cache.py) is off unless
+Every page is rendered: the full-page cache (site_core/caching/page_cache.py) is off unless
 PAGE_CACHE is set in the environment. The cache is Redis when REDIS_URL is set (as in
 production), else this process's own memory, never the dev settings' file cache, which the
 development site shares (its vocabularies and menu are another database's).

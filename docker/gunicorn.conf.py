@@ -3,7 +3,7 @@
     gunicorn -c docker/gunicorn.conf.py site_core.wsgi:application
 
 Each value can be changed from the environment (README, "Deploy"). Both logs go to stdout,
-as JSON lines unless LOG_FORMAT=plain (site_core/logging.py): the container's log is the
+as JSON lines unless LOG_FORMAT=plain (site_core/operations/logging.py): the container's log is the
 log, and the log collector reads it from there.
 """
 
@@ -68,7 +68,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "site_core.logging.JsonFormatter"},
+        "json": {"()": "site_core.operations.logging.JsonFormatter"},
         # The same lines as Django's own plain log (site_core/settings/base.py).
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },

@@ -27,7 +27,7 @@ from wagtail.permissions import policy_registry
 
 from learning.models import ReviewDocument
 from learning.review_status import UK_TIME, uk_today, withdrawal_time
-from site_core.models import SchedulerHeartbeat
+from site_core.publishing.models import SchedulerHeartbeat
 
 HORIZON = timedelta(days=30)
 # The scheduler ticks every minute; five missed ticks is not a slow tick but a stopped one.

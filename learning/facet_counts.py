@@ -17,14 +17,12 @@ import logging
 from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models.signals import post_delete, post_save
 
 from wagtail.models import Page, PageViewRestriction
-from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from learning.models import PublishingBody, ReviewPage, ReviewType, Theme, ThemeIndexPage
+from site_core import signals
 from site_core.publishing.visibility import visible_sql
-from site_core.signals import scheduler_tick
 
 logger = logging.getLogger(__name__)
 
@@ -211,13 +209,8 @@ def counts_changed(**kwargs) -> None:
 COUNTED_PAGES = (ReviewPage, ThemeIndexPage)
 
 
-def _page_published(sender, **kwargs) -> None:
-    if issubclass(sender, COUNTED_PAGES):
-        counts_changed()
-
-
-def _page_unpublished(sender, instance, **kwargs) -> None:
-    if not issubclass(sender, COUNTED_PAGES):
+def _page_unpublished(instance) -> None:
+    if not isinstance(instance, COUNTED_PAGES):
         return
     if _recount_pending(transaction.get_connection()):
         return  # as in counts_changed(), and spares a query per page of a deleted library
@@ -229,7 +222,7 @@ def _page_unpublished(sender, instance, **kwargs) -> None:
     counts_changed()
 
 
-def _page_deleted(sender, instance, **kwargs) -> None:
+def _page_deleted(instance) -> None:
     # The specific type from the content type cache: no query per page deleted.
     page_type = instance.specific_class
     if page_type is None or issubclass(page_type, COUNTED_PAGES):
@@ -281,18 +274,26 @@ def heal(sender, **kwargs) -> None:
         )
 
 
+def _content_changed(sender, event: str, instance=None, **kwargs) -> None:
+    """What moves the counts, of every change a reader could see (site_core.signals)."""
+    if event == signals.PAGE_UNPUBLISHED:
+        _page_unpublished(instance)
+    elif event == signals.PAGE_DELETED:
+        _page_deleted(instance)
+    elif event in (signals.PAGE_PUBLISHED, signals.PAGE_ALIASED):
+        if isinstance(instance, COUNTED_PAGES):
+            counts_changed()
+    elif event == signals.PAGE_MOVED or (
+        event == signals.PRIVACY_CHANGED and isinstance(instance, PageViewRestriction)
+    ):
+        counts_changed()
+    elif event == signals.DELETED and isinstance(instance, (Theme, ReviewType, PublishingBody)):
+        # Terms in use cannot be deleted today (PROTECT); should that change, a deletion that
+        # takes reviews' terms away moves the counts.
+        counts_changed()
+
+
 def connect() -> None:
     uid = "learning_facet_counts"
-    page_published.connect(_page_published, dispatch_uid=f"{uid}_published")
-    page_unpublished.connect(_page_unpublished, dispatch_uid=f"{uid}_unpublished")
-    post_page_move.connect(counts_changed, dispatch_uid=f"{uid}_moved")
-    post_save.connect(counts_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}_private")
-    post_delete.connect(counts_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}_public")
-    # Terms in use cannot be deleted today (PROTECT); should that change, a deletion that
-    # takes reviews' terms away moves the counts.
-    for model in (Theme, ReviewType, PublishingBody):
-        post_delete.connect(
-            counts_changed, sender=model, dispatch_uid=f"{uid}_{model._meta.model_name}_deleted"
-        )
-    post_delete.connect(_page_deleted, sender=Page, dispatch_uid=f"{uid}_page_deleted")
-    scheduler_tick.connect(heal, dispatch_uid=f"{uid}_heal")
+    signals.content_changed.connect(_content_changed, dispatch_uid=f"{uid}_content_changed")
+    signals.scheduler_tick.connect(heal, dispatch_uid=f"{uid}_heal")

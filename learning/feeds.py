@@ -28,7 +28,7 @@ from learning.cards import key_themes, publishing_body
 from learning.finder import Filters, find_reviews
 from learning.models import DatePrecision, ReviewPage, ThemeIndexPage
 from learning.terms import vocabulary
-from site_core.branding import branding_for_request
+from site_core.branding.partnership import branding_for_request
 
 FEED_LENGTH = 50
 FEED_LANGUAGE = "en-GB"

@@ -9,15 +9,13 @@ ignored and named in a notice, and anything malformed falls back to the default.
 
 from dataclasses import dataclass, field
 
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 
 from learning.terms import Term, Vocabulary, vocabulary
+from site_core.search.query import clean_text, first_value, quoted, read_search_text
 
-MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_PARAMETER = 20
 PER_PAGE = 20
-# No listing or search has this many pages: a higher number is an address nobody was given.
-MAX_PAGE_NUMBER = 10_000
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 NEWEST, OLDEST, RELEVANCE = "newest", "oldest", "relevance"
@@ -82,54 +80,13 @@ def default_sort(q: str) -> str:
     return RELEVANCE if q else NEWEST
 
 
-def _clean_text(value: str) -> str:
-    # Control characters (NUL in particular) break databases and mean nothing to search.
-    return " ".join("".join(ch for ch in value if ch.isprintable() or ch.isspace()).split())
-
-
 def _values(params: QueryDict, name: str) -> list[str]:
     seen: list[str] = []
     for raw in params.getlist(name)[: MAX_VALUES_PER_PARAMETER * 5]:
-        value = _clean_text(raw).lower()
+        value = clean_text(raw).lower()
         if value and value not in seen:
             seen.append(value)
     return seen[:MAX_VALUES_PER_PARAMETER]
-
-
-def _first(params: QueryDict, name: str) -> str:
-    return next((v for v in (_clean_text(r) for r in params.getlist(name)) if v), "")
-
-
-def quoted(value: str, limit: int = 40) -> str:
-    return f"“{value[:limit]}{'…' if len(value) > limit else ''}”"
-
-
-def page_number(params: QueryDict) -> str | None:
-    """The `page` asked for, for Paginator.get_page(), which reads what is not a number as
-    the first page and one past the end as the last. A number past any page there could be
-    is not found (404): as an offset it would not even fit the database's integers."""
-    value = _first(params, "page")
-    try:
-        number = int(value)
-    except ValueError:
-        return value or None
-    if number > MAX_PAGE_NUMBER:
-        raise Http404("No such page of results.")
-    return value
-
-
-def read_search_text(params: QueryDict) -> tuple[str, list[str]]:
-    """The search words from the address, tidied and cut to length, and any notices."""
-    q = _first(params, "q")
-    notices = []
-    if len(q) > MAX_QUERY_LENGTH:
-        cut = q[:MAX_QUERY_LENGTH]
-        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        notices.append(
-            f"Your search was shortened to its first {MAX_QUERY_LENGTH} characters: "
-            f"it now ends at {quoted(q[-30:], 30)}."
-        )
-    return q, notices
 
 
 def parse_filters(
@@ -149,7 +106,7 @@ def parse_filters(
                 filters.notices.append(f"There is no {label} {quoted(slug)}, so it was ignored.")
         setattr(filters, f"{name}s", chosen)
 
-    year = _first(params, "year")
+    year = first_value(params, "year")
     if year:
         # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
         if year.isascii() and year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR:
@@ -159,7 +116,7 @@ def parse_filters(
                 f"{quoted(year)} is not a year, so reviews from every year are shown."
             )
 
-    body = _first(params, "body").lower()
+    body = first_value(params, "body").lower()
     if body:
         filters.body = vocab.by_slug("body").get(body)
         if filters.body is None:
@@ -171,7 +128,7 @@ def parse_filters(
     filters.q = q
     filters.notices.extend(notices)
 
-    sort = _first(params, "sort").lower()
+    sort = first_value(params, "sort").lower()
     filters.sort = (
         sort if sort in (NEWEST, OLDEST) or (sort == RELEVANCE and q) else default_sort(q)
     )

@@ -14,10 +14,11 @@ from wagtail.models import Page
 
 from learning.cards import review_cards
 from learning.facet_counts import stored_counts
-from learning.filters import PER_PAGE, Filters, page_number, parse_filters
+from learning.filters import PER_PAGE, Filters, parse_filters
 from learning.reviews_sql import FACET_KEYS, ReviewsSQL
 from learning.terms import Term, Vocabulary, vocabulary
-from site_core.text_search import TextSearch, highlight
+from site_core.search.query import page_number
+from site_core.search.text_search import TextSearch, highlight
 
 
 @dataclass

@@ -1,8 +1,8 @@
-"""The one place that builds review querysets for listings, feeds and search.
+"""Review listings outside the finder: the home page's latest reviews, related reviews.
 
-Every public listing goes through `live_reviews()`, so each shows only the reviews the
-public may see (site_core.publishing.visibility), loaded with a fixed number of queries
-however many there are.
+Each shows only the reviews the public may see (site_core.publishing.visibility), loaded
+with a fixed number of queries however many there are. The library's own listings, counts
+and feeds are the finder's (learning/finder.py, learning/reviews_sql.py).
 """
 
 from django.contrib.postgres.expressions import ArraySubquery

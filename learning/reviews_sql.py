@@ -1,14 +1,14 @@
-"""The finder's queries written in SQL, for PostgreSQL.
+"""The finder's queries, written in SQL.
 
-`learning.finder` narrows a queryset by the reader's filters and search (`_apply()`) and
-builds its counting statement and its page of reviews from it. Building those with the ORM
-took longer than PostgreSQL took to run them: a third of a filtered library's processor time
-at 10,000 reviews. And ranked by relevance through the ORM, every match's ranking vector
-travelled through the query's joins. `ReviewsSQL` states the same conditions as SQL for the
-page aliased `page` and its review `review`, and builds the same two queries from them; a
-search is matched and ranked by the functions of migration site_core/0005.
-tests/test_listing_sql.py checks that both give the same
-reviews, in the same order, and the same counts, for every kind of filter and a search.
+`learning.finder` finds the reviews of a library that the reader's filters and search keep,
+counts them by facet and cuts one page of them. `ReviewsSQL` states those conditions as SQL
+for the page aliased `page` and its review `review` (what the public may see comes from
+`site_core.publishing.visibility.visible_sql()`), and builds the counting statement and the
+page from them; a search is matched and ranked by the functions of migration
+site_core/0005. Building these with the ORM took longer than PostgreSQL took to run them: a
+third of a filtered library's processor time at 10,000 reviews. tests/test_listing_sql.py
+checks the reviews, their order and the counts against expectations worked out in Python,
+for every kind of filter, a search and each sort order.
 """
 
 from datetime import date
@@ -19,7 +19,7 @@ from learning.filters import OLDEST, RELEVANCE, Filters
 from learning.models import ReviewPage
 from learning.queries import CARD_COLUMNS
 from site_core.publishing.visibility import visible_sql
-from site_core.text_search import TextSearch, index_text_sql
+from site_core.search.text_search import TextSearch, index_text_sql
 
 # A review's key under each facet, as `learning.finder.facet_keys()` gives it.
 FACET_KEYS = {
@@ -46,12 +46,13 @@ class ReviewsSQL:
         self.within, self.filters, self.search = within, filters, search
 
     def where(self, *, skip: str = "", matched: bool = False) -> tuple[str, list]:
-        """The conditions, less the facet named by `skip`, as `finder._apply()` has them.
+        """The conditions, less the facet named by `skip` (a facet counted with every other
+        filter kept).
 
         `matched`: the search is applied already (joined), so it is left out.
         """
         filters = self.filters
-        # As live_public_reviews().descendant_of(within). Tree paths are digits and capital
+        # Visible and below `within`. Tree paths are digits and capital
         # letters: nothing in them is special to LIKE.
         sql = [f"{visible_sql('page')} AND page.path LIKE %s AND page.depth > %s"]
         params: list = [f"{self.within.path}%", self.within.depth]
@@ -87,7 +88,7 @@ class ReviewsSQL:
         return sql, [name, *params]
 
     def page(self, *, offset: int, limit: int, full: bool = False) -> list[ReviewPage]:
-        """One page of the reviews, sorted as `finder._ordered()` sorts them.
+        """One page of the reviews, sorted as the reader asked (newest, oldest, best match).
 
         Each with what its card shows (`CARD_COLUMNS`) and its themes' ids in order
         (`theme_ids`), and with a search the page's indexed text (`_search_text`, for its

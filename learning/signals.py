@@ -21,7 +21,7 @@ from wagtail.models import CollectionViewRestriction
 
 from learning.models import ReviewDocument
 from learning.tasks import extract_document_text, pages_using, reindex
-from site_core.signals import scheduler_tick
+from site_core.signals import REPORT_WITHDRAWN, announce, scheduler_tick
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,14 @@ def announce_closed_windows(
                 )
 
 
+def announce_withdrawal(sender, link, **kwargs) -> None:
+    # The review no longer offers the report, and the report's address is a 410: every cached
+    # page and count that showed it must go (site_core.signals.content_changed).
+    announce(
+        REPORT_WITHDRAWN, f"report {link.document_id} of review {link.page_id} withdrawn", link
+    )
+
+
 def reindex_withdrawn_review(sender, page, **kwargs) -> None:
     # The review's search text leaves out withdrawn reports (ReviewPage.report_text), so
     # search results stop quoting a report readers can no longer have.
@@ -172,6 +180,7 @@ def reindex_withdrawn_review(sender, page, **kwargs) -> None:
 def connect() -> None:
     scheduler_tick.connect(announce_closed_windows, dispatch_uid="learning_withdraw_reports")
     report_withdrawn.connect(reindex_withdrawn_review, dispatch_uid="learning_withdrawn_reindex")
+    report_withdrawn.connect(announce_withdrawal, dispatch_uid="learning_withdrawn_announce")
     document_model = get_document_model()
     pre_save.connect(note_new_file, sender=document_model, dispatch_uid="learning_new_file")
     post_save.connect(

@@ -11,7 +11,7 @@ which escapes it for a <script> element.
 from wagtail.models import Site
 
 from learning.cards import library_url_of
-from site_core.branding import branding_for_request
+from site_core.branding.partnership import branding_for_request
 
 LANGUAGE = "en-GB"
 

@@ -15,10 +15,12 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, F, IntegerField, Value
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 
 from learning.models import PublishingBody, ReviewPage, ReviewType, Theme
 from site_core.caching.memo import cached_value
+from site_core.publishing import changes
+from site_core.signals import content_changed
 
 CACHE_KEY = "learning:terms:v1"
 CACHE_TIMEOUT = 300
@@ -118,7 +120,6 @@ def _reindex_reviews_using(term_field: str, term) -> None:
 
 
 def term_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
-    forget_vocabulary()
     if created or raw:
         return
     term_field = {
@@ -129,9 +130,15 @@ def term_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
     transaction.on_commit(lambda: _reindex_reviews_using(term_field, instance), robust=True)
 
 
+def _content_changed(sender, instance=None, **kwargs) -> None:
+    if isinstance(instance, (Theme, ReviewType, PublishingBody)):
+        forget_vocabulary()
+
+
 def connect() -> None:
+    # Saved or deleted terms are announced as content changes (watched below).
+    changes.watch(Theme, ReviewType, PublishingBody)
+    content_changed.connect(_content_changed, dispatch_uid="terms_content_changed")
     for model in (Theme, ReviewType, PublishingBody):
+        # A renamed term: the reviews showing it are indexed again.
         post_save.connect(term_saved, sender=model, dispatch_uid=f"terms_saved_{model.__name__}")
-        post_delete.connect(
-            forget_vocabulary, sender=model, dispatch_uid=f"terms_deleted_{model.__name__}"
-        )

@@ -7,7 +7,18 @@ class SiteCoreConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from site_core import page_cache, signals  # noqa: F401  (signals connects receivers)
+        from site_core.branding import partnership
+        from site_core.caching import page_cache
+        from site_core.navigation import menu
+        from site_core.publishing import changes, schedules
+        from site_core.search import indexing
 
-        # Every change that can alter a public page makes the cached pages out of date.
+        # Every event that can change a public page, announced as content_changed ...
+        changes.connect()
+        # ... and what listens: the cached pages, the menu and the branding.
         page_cache.connect()
+        menu.connect()
+        partnership.connect()
+        # Schedules carried out are cleared; published pages are indexed with their children.
+        schedules.connect()
+        indexing.connect()

@@ -6,20 +6,24 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from site_core import documents, health, media, passwords
-from site_core import views as site_views
-from site_core.robots import robots_txt
-from site_core.sitemap import VisibleSitemap
+from site_core.branding import views as branding_views
+from site_core.documents import media
+from site_core.documents import views as documents
+from site_core.navigation.robots import robots_txt
+from site_core.navigation.sitemap import VisibleSitemap
+from site_core.operations import health
+from site_core.search import views as site_views
+from site_core.security import passwords
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document address, served by its view behind the embargo and availability
-    # checks (site_core/documents.py). Before Wagtail's own routes, so it is the one that
+    # checks (site_core/documents/views.py). Before Wagtail's own routes, so it is the one that
     # answers; the same name and pattern, so every document link keeps its address.
     re_path(r"^documents/(\d+)/(.*)$", documents.serve, name="wagtaildocs_serve"),
     # Wagtail's password forms (private pages and documents), at their own addresses and
-    # names, with a return address that cannot fail (site_core/passwords.py).
+    # names, with a return address that cannot fail (site_core/security/passwords.py).
     path(
         "documents/authenticate_with_password/<int:restriction_id>/",
         passwords.document_password,
@@ -35,9 +39,9 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     # Before Wagtail's catch-all, which would otherwise look for a page called "search".
     path("search/", site_views.search, name="search"),
-    path("brand.css", site_views.brand_stylesheet, name="brand_css"),
+    path("brand.css", branding_views.brand_stylesheet, name="brand_css"),
     path("health/", health.health, name="health"),
-    # Uploaded images on disk, in every environment (site_core/media.py). Images only: a
+    # Uploaded images on disk, in every environment (site_core/documents/media.py). Images only: a
     # document's file under /media/documents/ would bypass the checks above.
     re_path(
         rf"^media/(?P<folder>{'|'.join(media.FOLDERS)})/(?P<path>.+)$",

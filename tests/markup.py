@@ -4,7 +4,7 @@ from wagtail.models import Site
 
 from bs4 import BeautifulSoup
 
-from site_core.models import PartnershipSettings
+from site_core.branding.models import PartnershipSettings
 
 
 def soup_for(client, url, status=200):

@@ -27,7 +27,7 @@ from learning.review_status import (
     uk_today,
     withdrawal_time,
 )
-from site_core.models import SchedulerHeartbeat
+from site_core.publishing.models import SchedulerHeartbeat
 from tests.factories import DocumentFactory, ReviewPageFactory
 from tests.test_sign_off import member_of, set_up_sign_off
 

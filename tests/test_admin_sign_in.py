@@ -17,7 +17,8 @@ import time_machine
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from site_core import page_cache, security
+from site_core.caching import page_cache
+from site_core.security import middleware as security
 from tests.markup import partnership
 
 pytestmark = pytest.mark.django_db

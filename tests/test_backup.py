@@ -30,8 +30,8 @@ from moto import mock_aws
 from psycopg import sql
 
 from learning.models import PolicyDocument, ReviewPage, ThemeIndexPage
-from site_core.backup import media_files, restore_media_archive, write_media_archive
-from site_core.storage import MediaStorage
+from site_core.documents.storage import MediaStorage
+from site_core.operations.backup import media_files, restore_media_archive, write_media_archive
 from tests.factories import (
     DocumentFactory,
     PolicyPageFactory,
@@ -60,7 +60,7 @@ def site_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "site_core.storage.LocalMediaStorage"},
+        "default": {"BACKEND": "site_core.documents.storage.LocalMediaStorage"},
     }
     return settings.MEDIA_ROOT
 

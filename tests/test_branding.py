@@ -17,8 +17,8 @@ import pytest
 import wagtail_factories
 from lxml import etree
 
-from site_core.colour import contrast_ratio
-from site_core.models import PartnershipSettings
+from site_core.branding.colour import contrast_ratio
+from site_core.branding.models import PartnershipSettings
 from tests.factories import PolicyPageFactory, ReviewPageFactory
 from tests.markup import partnership, soup_for, text_of
 
@@ -126,7 +126,7 @@ def test_the_footer_shows_the_partnerships_links_and_contact_details(client, hom
 
 
 def test_a_footer_link_needs_a_page_or_an_address_but_not_both():
-    from site_core.models import FooterLinkBlock
+    from site_core.branding.models import FooterLinkBlock
 
     block = FooterLinkBlock()
     with pytest.raises(ValidationError):

@@ -8,7 +8,7 @@
   collectstatic, `migrate` (the deploy checks and the migrations) on a scratch database,
   one scheduler tick, and `web` (gunicorn with docker/gunicorn.conf.py) until the container
   health check passes, writing JSON log lines to stdout; SIGTERM stops it cleanly;
-- the JSON log formatter (site_core/logging.py).
+- the JSON log formatter (site_core/operations/logging.py).
 """
 
 import json
@@ -34,7 +34,7 @@ import psycopg
 import pytest
 import yaml
 
-from site_core.logging import JsonFormatter
+from site_core.operations.logging import JsonFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"

@@ -20,7 +20,7 @@ from wagtail.models import Collection, CollectionViewRestriction, PageViewRestri
 import pytest
 
 from learning.models import PolicyDocument, ReviewDocument, ReviewPage, ReviewTheme
-from site_core import documents
+from site_core.documents import views as documents
 from tests.factories import (
     DocumentFactory,
     PolicyPageFactory,

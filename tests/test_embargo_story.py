@@ -28,7 +28,7 @@ import time_machine
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS
 from learning.models import ReportDocument, ReviewPage
 from learning.review_status import UK_TIME
-from site_core.scheduler import run_tick
+from site_core.publishing.scheduler import run_tick
 from tests.factories import ReviewPageFactory, ThemeFactory
 from tests.public_surface import crawl, traces
 from tests.test_extraction import pdf_bytes

@@ -37,7 +37,7 @@ from learning.models import (
 )
 from learning.reviews_sql import ReviewsSQL
 from learning.terms import vocabulary
-from site_core.scheduler import run_tick
+from site_core.publishing.scheduler import run_tick
 from tests.factories import (
     PolicyPageFactory,
     PublishingBodyFactory,

@@ -1,9 +1,9 @@
 """Faults: the site while PostgreSQL or Redis is out of reach, and a scheduler killed mid-tick.
 
-- The database out of reach: readers get the 503 page (site_core/unavailable.py), which
+- The database out of reach: readers get the 503 page (site_core/operations/unavailable.py), which
   needs no query, and the next request after the database is back gets its page, on a
   fresh connection, with no restart (CONN_HEALTH_CHECKS and Django's request_finished).
-- Redis out of reach: every page is served uncached, never a 500 (site_core/cache.py), and
+- Redis out of reach: every page is served uncached, never a 500 (site_core/caching/redis.py), and
   a change made meanwhile is not undone by the old entries Redis still holds when it
   answers again.
 - A scheduler process killed in the middle of a tick leaves every review as it was, and the
@@ -33,8 +33,8 @@ import redis
 from bs4 import BeautifulSoup
 
 from learning.models import ReviewPage
-from site_core import cache as site_cache
-from site_core import page_cache
+from site_core.caching import page_cache
+from site_core.caching import redis as site_cache
 from tests.factories import ReviewPageFactory
 from tests.markup import partnership
 from tests.test_scheduler import (
@@ -120,7 +120,7 @@ def test_an_outage_is_logged_once_with_its_traceback_not_once_per_request(
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     [record] = errors  # not also django.request's "Service Unavailable" for each
-    assert record.name == "site_core.unavailable"
+    assert record.name == "site_core.operations.unavailable"
     assert "answered 503 to GET " + child_v.url in record.getMessage()
     assert record.exc_info and "refused" in str(record.exc_info[1])
 
@@ -235,7 +235,7 @@ def outages(monkeypatch):
 def redis_settings(location: str, **options) -> dict:
     return {
         "default": {
-            "BACKEND": "site_core.cache.ReusingRedisCache",
+            "BACKEND": "site_core.caching.redis.ReusingRedisCache",
             "LOCATION": location,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, **options},
         }
@@ -294,7 +294,7 @@ def test_with_redis_down_pages_are_served_uncached_trying_redis_once(
 
     # One refused connection: then Redis was left alone for retry_after_seconds.
     assert attempts.call_count == 1
-    warnings = [r for r in caplog.records if r.name == "site_core.cache"]
+    warnings = [r for r in caplog.records if r.name == "site_core.caching.redis"]
     [warning] = warnings
     assert warning.levelno == logging.WARNING
     assert "out of reach" in warning.getMessage() and "127.0.0.1:1" in warning.getMessage()

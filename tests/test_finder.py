@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from bs4 import BeautifulSoup
 
-from learning.filters import MAX_QUERY_LENGTH
 from learning.models import DatePrecision, ReviewType
-from site_core.text_search import highlight
+from site_core.search.query import MAX_QUERY_LENGTH
+from site_core.search.text_search import highlight
 from tests.factories import PublishingBodyFactory, ReviewPageFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db

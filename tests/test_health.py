@@ -8,8 +8,8 @@ from django.db import connections
 
 import pytest
 
-from site_core import health
-from site_core.page_cache import STATUS_HEADER
+from site_core.caching.page_cache import STATUS_HEADER
+from site_core.operations import health
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_is_never_stored_and_sets_no_cookie(client, settings):
 def test_a_service_down_is_a_503_that_reveals_nothing(client, caplog, request, fixture):
     request.getfixturevalue(fixture)
 
-    with caplog.at_level(logging.WARNING, logger="site_core.health"):
+    with caplog.at_level(logging.WARNING, logger="site_core.operations.health"):
         response = client.get("/health/")
 
     assert response.status_code == 503
@@ -84,7 +84,7 @@ def test_a_service_down_is_a_503_that_reveals_nothing(client, caplog, request, f
     assert "no-store" in response["Cache-Control"]
     # Only the log says which service failed, and why.
     service = "database" if fixture == "database_down" else "cache"
-    [record] = [r for r in caplog.records if r.name == "site_core.health"]
+    [record] = [r for r in caplog.records if r.name == "site_core.operations.health"]
     assert record.levelno == logging.WARNING
     assert f"the {service} is unavailable" in record.getMessage()
     assert "refused" in record.getMessage().lower()

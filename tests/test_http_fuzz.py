@@ -12,7 +12,7 @@ the method, the query string, the headers and the body. Hypothesis builds each r
 - headers: Accept, Accept-Encoding and Accept-Language with odd values, If-None-Match,
   If-Modified-Since and Range in garbage, Cookie in garbage (fake session keys included),
   Authorization, forwarding headers; over http and https;
-- the full-page cache on or off for each request (site_core/page_cache.py). With it on, a
+- the full-page cache on or off for each request (site_core/caching/page_cache.py). With it on, a
   request whose answer the cache has just stored is sent again, so that the stored copy is
   served to the same odd headers; later requests for the same address get it too.
 
@@ -67,7 +67,7 @@ from hypothesis import strategies as st
 from wagtail_factories import ImageFactory
 
 from learning.models import PolicyDocument, ReviewDocument, ReviewPage
-from site_core.page_cache import STATUS_HEADER
+from site_core.caching.page_cache import STATUS_HEADER
 from tests import test_fuzz
 from tests.factories import DocumentFactory, PolicyPageFactory, ReviewPageFactory, ThemeFactory
 from tests.markup import partnership
@@ -748,7 +748,7 @@ def test_a_session_cookie_naming_a_key_with_a_nul_gets_a_fresh_session_not_a_500
 
 
 def test_a_signed_in_editor_keeps_their_session(admin_client):
-    # The session keys Django makes still pass the stricter check of site_core/sessions.py.
+    # The session keys Django makes still pass the stricter check of site_core/security/sessions.py.
     assert admin_client.get("/admin/").status_code == 200
 
 

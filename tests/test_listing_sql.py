@@ -31,7 +31,7 @@ from learning.queries import live_reviews
 from learning.reviews_sql import ReviewsSQL
 from learning.terms import vocabulary
 from site_core.search.models import PageSearchVector
-from site_core.text_search import TextSearch
+from site_core.search.text_search import TextSearch
 from tests.factories import (
     PublishingBodyFactory,
     ReviewPageFactory,

@@ -1,11 +1,11 @@
 """Where uploads are kept and how they reach readers, on disk and in an S3-compatible bucket.
 
-On disk, documents are streamed by site_core/documents.py and images by site_core/media.py,
-each with headers that keep them from running in a reader's browser. In a bucket (moto's
-in-process S3 here, configured exactly as settings/base.py configures a real one), the
-bucket is private: a live review's report is a redirect to an address signed for
-MEDIA_SIGNED_URL_SECONDS, an embargoed one a 404 that names no bucket, and images have
-lasting addresses whose names cannot be guessed. See docs/uploads.md.
+On disk, documents are streamed by site_core/documents/views.py and images by
+site_core/documents/media.py, each with headers that keep them from running in a reader's
+browser. In a bucket (moto's in-process S3 here, configured exactly as settings/base.py
+configures a real one), the bucket is private: a live review's report is a redirect to an
+address signed for MEDIA_SIGNED_URL_SECONDS, an embargoed one a 404 that names no bucket,
+and images have lasting addresses whose names cannot be guessed. See docs/uploads.md.
 """
 
 import json
@@ -33,7 +33,8 @@ from botocore.config import Config
 from moto import mock_aws
 
 from learning.models import ReviewPage
-from site_core import documents, media
+from site_core.documents import media
+from site_core.documents import views as documents
 from tests.factories import DocumentFactory, ReviewPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,12 +104,14 @@ def test_a_named_bucket_makes_a_private_signed_storage_of_it(monkeypatch):
         monkeypatch, AWS_STORAGE_BUCKET_NAME=BUCKET, MEDIA_SIGNED_URL_SECONDS="90"
     )
 
-    assert configured["STORAGES"]["default"]["BACKEND"] == "site_core.storage.MediaStorage"
+    assert (
+        configured["STORAGES"]["default"]["BACKEND"] == "site_core.documents.storage.MediaStorage"
+    )
     assert configured["AWS_DEFAULT_ACL"] is None
     assert configured["AWS_QUERYSTRING_AUTH"] is True
     assert configured["AWS_QUERYSTRING_EXPIRE"] == 90
     assert configured["AWS_S3_FILE_OVERWRITE"] is False
-    # Every document link still leads to site_core/documents.py, which redirects.
+    # Every document link still leads to site_core/documents/views.py, which redirects.
     assert configured["WAGTAILDOCS_SERVE_METHOD"] == "redirect"
 
 
@@ -116,7 +119,10 @@ def test_without_a_bucket_uploads_stay_on_disk(monkeypatch):
     monkeypatch.delenv("AWS_STORAGE_BUCKET_NAME", raising=False)
     configured = base_settings(monkeypatch)
 
-    assert configured["STORAGES"]["default"]["BACKEND"] == "site_core.storage.LocalMediaStorage"
+    assert (
+        configured["STORAGES"]["default"]["BACKEND"]
+        == "site_core.documents.storage.LocalMediaStorage"
+    )
     assert configured["WAGTAILDOCS_SERVE_METHOD"] == "serve_view"
 
 
@@ -144,7 +150,7 @@ def test_production_keeps_uploads_in_the_bucket_and_static_files_with_whitenoise
     )
 
     lines = result.stdout.splitlines()
-    assert "default site_core.storage.MediaStorage" in lines
+    assert "default site_core.documents.storage.MediaStorage" in lines
     assert "staticfiles whitenoise.storage.CompressedManifestStaticFilesStorage" in lines
 
 
@@ -313,7 +319,7 @@ def test_a_pdf_from_disk_opens_in_the_browser_and_cannot_sniff(client, library):
     assert response["Content-Disposition"] == 'inline; filename="child-w.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     # Chrome's and Safari's PDF viewers show nothing in a sandbox; the site-wide policy
-    # (site_core/security.py) does not replace this one.
+    # (site_core/security/middleware.py) does not replace this one.
     assert response["Content-Security-Policy"] == "default-src 'none'"
 
 
@@ -335,7 +341,7 @@ def test_a_spreadsheet_from_disk_is_downloaded_in_a_sandbox(client, library):
 def test_images_from_disk_are_served_sandboxed_and_cached(client, settings):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "site_core.storage.LocalMediaStorage"},
+        "default": {"BACKEND": "site_core.documents.storage.LocalMediaStorage"},
     }
     image = wagtail_factories.ImageFactory(file__filename="logo.png", file__format="PNG")
     rendition = image.get_rendition("height-128")

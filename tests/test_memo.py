@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 import pytest
 
-from site_core import page_cache
+from site_core.caching import page_cache
 from site_core.caching.memo import ServingMiddleware, cached_value, remembered
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ import pytest
 import time_machine
 
 from learning.models import ReviewDocument, ReviewPage
-from site_core import page_cache
-from site_core.scheduler import run_tick
+from site_core.caching import page_cache
+from site_core.publishing.scheduler import run_tick
 from tests.factories import DocumentFactory, ReviewPageFactory, ReviewTypeFactory, ThemeFactory
 from tests.markup import partnership
 

@@ -21,8 +21,8 @@ from bs4 import BeautifulSoup
 
 from learning.models import PolicyDocument, ReviewDocument, ReviewPage
 from learning.signals import report_withdrawn
-from site_core import documents
-from site_core.models import PartnershipSettings
+from site_core.branding.models import PartnershipSettings
+from site_core.documents import views as documents
 from site_core.signals import scheduler_tick
 from tests.factories import DocumentFactory, PolicyPageFactory, ReviewPageFactory
 

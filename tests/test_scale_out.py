@@ -30,7 +30,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from learning.models import ReviewPage
-from site_core import page_cache
+from site_core.caching import page_cache
 from tests.factories import ReviewPageFactory, ThemeIndexPageFactory
 from tests.markup import partnership
 

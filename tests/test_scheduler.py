@@ -32,10 +32,10 @@ import time_machine
 from bs4 import BeautifulSoup
 
 from learning.models import ReviewPage
-from site_core import scheduler
 from site_core.management.commands import run_scheduler
-from site_core.models import SchedulerHeartbeat
-from site_core.scheduler import Scheduler, Tick, next_boundary, run_tick
+from site_core.publishing import scheduler
+from site_core.publishing.models import SchedulerHeartbeat
+from site_core.publishing.scheduler import Scheduler, Tick, next_boundary, run_tick
 from site_core.signals import scheduler_tick
 from tests.factories import ReviewPageFactory
 
@@ -89,7 +89,7 @@ def scheduler_lines(caplog, level=logging.INFO) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "site_core.scheduler" and r.levelno == level
+        if r.name == "site_core.publishing.scheduler" and r.levelno == level
     ]
 
 
@@ -98,7 +98,7 @@ def scheduler_lines(caplog, level=logging.INFO) -> list[str]:
 
 @pytest.mark.django_db
 def test_a_due_review_goes_live_in_one_tick_and_one_not_yet_due_waits(library, clock, caplog):
-    caplog.set_level(logging.DEBUG, logger="site_core.scheduler")
+    caplog.set_level(logging.DEBUG, logger="site_core.publishing.scheduler")
     start = clock.now
     due = schedule_review(library, start + datetime.timedelta(minutes=5), title="Child D")
     later = schedule_review(library, start + datetime.timedelta(minutes=6), title="Child L")
@@ -125,7 +125,7 @@ def test_a_due_review_goes_live_in_one_tick_and_one_not_yet_due_waits(library, c
 
 @pytest.mark.django_db
 def test_a_review_whose_expiry_has_come_is_unpublished(library, clock, caplog):
-    caplog.set_level(logging.INFO, logger="site_core.scheduler")
+    caplog.set_level(logging.INFO, logger="site_core.publishing.scheduler")
     review = ReviewPageFactory(parent=library, title="Child E")
     review.expire_at = clock.now + datetime.timedelta(minutes=1)
     review.save_revision().publish()

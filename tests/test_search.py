@@ -8,8 +8,8 @@ from wagtail.models import PageViewRestriction
 import pytest
 from bs4 import BeautifulSoup
 
-from learning.filters import MAX_QUERY_LENGTH
-from site_core.views import PER_PAGE
+from site_core.search.query import MAX_QUERY_LENGTH
+from site_core.search.views import PER_PAGE
 from tests.factories import PolicyPageFactory, ReviewPageFactory
 
 pytestmark = pytest.mark.django_db

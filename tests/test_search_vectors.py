@@ -27,7 +27,7 @@ import pytest
 from learning.finder import find_reviews
 from learning.models import DocumentKind, ReportDocument
 from site_core.search.models import PageSearchVector
-from site_core.views import matching_pages
+from site_core.search.views import matching_pages
 from tests.factories import (
     DocumentFactory,
     HomePageFactory,

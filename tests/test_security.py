@@ -15,7 +15,7 @@ from django.test import Client
 
 import pytest
 
-from site_core import page_cache
+from site_core.caching import page_cache
 from tests.factories import DocumentFactory, ReviewPageFactory, ThemeFactory
 from tests.markup import partnership
 

@@ -2,7 +2,7 @@
 
 Each upload goes through Wagtail's own admin views (single upload, multiple upload, edit), as
 an editor of the sign-off groups, so the checks are those editors really meet
-(site_core/uploads.py, docs/uploads.md).
+(site_core/documents/uploads.py, docs/uploads.md).
 """
 
 import html
@@ -23,7 +23,7 @@ import pytest
 from PIL import Image as PILImage
 
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS
-from site_core import uploads
+from site_core.documents import uploads
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db

@@ -45,7 +45,7 @@ from learning.models import (
     ThemeIndexPage,
 )
 from learning.models.reviews import SUMMARY_MAX_LENGTH
-from site_core.models import PartnershipSettings
+from site_core.branding.models import PartnershipSettings
 
 CONTENT_FILE = Path(__file__).with_name("content.toml")
 

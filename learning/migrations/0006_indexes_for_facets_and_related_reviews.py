@@ -12,45 +12,34 @@ Found with bench/ (10,000 reviews) and EXPLAIN ANALYZE on PostgreSQL, as in 0003
   shown: by theme, then page. The existing index on the theme alone sends PostgreSQL to the
   table for each link's page.
 
-Plain SQL like 0003 (the covering index, INCLUDE, is PostgreSQL's own), so the models and
-the migration state do not change; on SQLite (development) only the second is created.
+Plain SQL like 0003, so the models and the migration state do not change.
 """
 
 from django.db import migrations
 
-# (name, {database vendor: CREATE INDEX statement}); a vendor not named gets no index.
+# (name, CREATE INDEX statement).
 INDEXES = [
     (
         "learning_reviewpage_facets",
-        {
-            "postgresql": "CREATE INDEX IF NOT EXISTS learning_reviewpage_facets "
-            "ON learning_reviewpage (page_ptr_id) "
-            "INCLUDE (review_type_id, publication_date, publishing_body_id)",
-        },
+        "CREATE INDEX IF NOT EXISTS learning_reviewpage_facets ON learning_reviewpage "
+        "(page_ptr_id) INCLUDE (review_type_id, publication_date, publishing_body_id)",
     ),
     (
         "learning_reviewtheme_theme_page",
-        dict.fromkeys(
-            ["postgresql", "sqlite"],
-            "CREATE INDEX IF NOT EXISTS learning_reviewtheme_theme_page "
-            "ON learning_reviewtheme (theme_id, page_id)",
-        ),
+        "CREATE INDEX IF NOT EXISTS learning_reviewtheme_theme_page ON "
+        "learning_reviewtheme (theme_id, page_id)",
     ),
 ]
 
 
 def create_indexes(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for _name, statements in INDEXES:
-        if vendor in statements:
-            schema_editor.execute(statements[vendor])
+    for _name, statement in INDEXES:
+        schema_editor.execute(statement)
 
 
 def drop_indexes(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for name, statements in INDEXES:
-        if vendor in statements:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    for name, _statement in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):

@@ -240,13 +240,9 @@ class ReviewPage(VisibilityMixin, Page):
     def routing_queryset(cls):
         """How the library's `route()` loads a review to serve it (ThemeIndexPage.route).
 
-        With its theme ids and its authors in the same query (PostgreSQL), for its page:
-        `get_context()` reads them from there rather than with a query each.
+        With its theme ids and its authors in the same query, for its page: `get_context()`
+        reads them from there rather than with a query each.
         """
-        from django.db import connection
-
-        if connection.vendor != "postgresql":
-            return cls.objects.all()
         from django.contrib.postgres.expressions import ArraySubquery
         from django.db.models import OuterRef
 
@@ -348,7 +344,7 @@ class ReviewPage(VisibilityMixin, Page):
 
 
 def _authors(review: ReviewPage) -> list:
-    """The review's authors in order: as the router loaded them, else its author rows."""
+    """The review's authors in order: as the library's route() loaded them, else its rows."""
     names, roles = getattr(review, "author_names", None), getattr(review, "author_roles", None)
     if names is None or roles is None:  # not routed (a preview, a draft): its own, maybe unsaved
         return list(review.authors.all())

@@ -10,10 +10,10 @@ every request. `cached_value()` is that ladder, in one place:
 2. the shared cache, under the caller's key, for at most `timeout` seconds;
 3. `build()`, whose value then goes into both.
 
-The memo is keyed on the page cache's version (site_core/page_cache.py): any change a
+The memo is keyed on the page cache's version (site_core/caching/page_cache.py): any change a
 reader could see replaces the version, so the next request in each process builds its
 values again. The callers' own receivers still clear the shared cache's keys
-(learning/terms.py, site_core/signals.py). The memo is used only while serving a request the
+(site_core.signals.content_changed). The memo is used only while serving a request the
 page cache could keep (an anonymous GET or HEAD; `ServingMiddleware` makes the request
 known): an editor's request, which may be the one making a change, and code outside a
 request (the scheduler, commands) always read the shared cache or build. The values kept
@@ -26,8 +26,10 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
-from site_core import page_cache
+from site_core.caching import page_cache
+from site_core.signals import content_changed
 
 T = TypeVar("T")
 
@@ -98,6 +100,29 @@ def cached_value(key: str, build: Callable[[], T], *, timeout: int) -> T:
         return value
 
     return remembered(key, shared)
+
+
+def forget_per_site(key_template: str) -> None:
+    """Delete from the shared cache the value `key_template` names for each site."""
+    from wagtail.models import Site
+
+    pks = Site.objects.values_list("pk", flat=True)
+    cache.delete_many([key_template.format(site_id=pk) for pk in pks])
+
+
+def forget_per_site_when_content_changes(key_template: str) -> None:
+    """Forget each site's value of `key_template` whenever what readers see changes.
+
+    Inside a transaction (a scheduler tick publishes a whole tick's pages in one), a request
+    served before the commit could cache the old value again: so it is forgotten at the
+    change and once more after the commit.
+    """
+
+    def forget(**kwargs) -> None:
+        forget_per_site(key_template)
+        transaction.on_commit(lambda: forget_per_site(key_template), robust=True)
+
+    content_changed.connect(forget, weak=False, dispatch_uid=f"forget {key_template}")
 
 
 class ServingMiddleware:

@@ -17,8 +17,6 @@ from django.db import migrations
 
 
 def _storage(schema_editor, storage: str) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(
         f"ALTER TABLE site_core_pagesearchvector ALTER COLUMN match SET STORAGE {storage}"
     )

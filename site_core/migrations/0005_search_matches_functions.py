@@ -50,15 +50,11 @@ def _storage(schema_editor, match: str, rank: str) -> None:
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(FUNCTIONS)
     _storage(schema_editor, "EXTERNAL", "MAIN")
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(DROP_FUNCTIONS)
     _storage(schema_editor, "MAIN", "EXTENDED")
 

@@ -33,8 +33,6 @@ ALTER TABLE site_core_pagesearchvector ADD COLUMN text text NOT NULL DEFAULT '';
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     entries = apps.get_model("wagtailsearch", "IndexEntry")
     alias = schema_editor.connection.alias
     with transaction.atomic(using=alias):
@@ -52,8 +50,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE site_core_pagesearchvector DROP COLUMN IF EXISTS text")
+    schema_editor.execute("ALTER TABLE site_core_pagesearchvector DROP COLUMN IF EXISTS text")
 
 
 class Migration(migrations.Migration):

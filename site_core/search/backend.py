@@ -116,10 +116,9 @@ class PageVectorIndex(PostgresIndex):
             delete_orphan_vectors(self.write_connection.alias)
 
     def reset(self):
-        super().reset()  # empties the index on every PostgreSQL connection: so here too
+        super().reset()  # empties the index on every connection: so here too
         for connection in connections.all():
-            if connection.vendor == "postgresql":
-                PageSearchVector.objects.using(connection.alias).all().delete()
+            PageSearchVector.objects.using(connection.alias).all().delete()
 
 
 class SiteSearchBackend(PostgresSearchBackend):

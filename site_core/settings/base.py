@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Local state (SQLite database, uploaded media) lives here; it is git-ignored.
+# Local state (uploaded media, the private PostgreSQL's data) lives here; it is git-ignored.
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
@@ -62,14 +62,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before the page cache, so that a cached page gets the current policies too
     # (docs/security.md).
-    "site_core.security.PermissionsPolicyMiddleware",
-    "site_core.security.ContentSecurityPolicyMiddleware",
+    "site_core.security.middleware.PermissionsPolicyMiddleware",
+    "site_core.security.middleware.ContentSecurityPolicyMiddleware",
     # First after the security headers (and WhiteNoise, in production): a cached page skips
     # the rest.
-    "site_core.page_cache.PageCacheMiddleware",
+    "site_core.caching.page_cache.PageCacheMiddleware",
     # A database out of reach is a 503 page asking readers to try again, not a 500; after
-    # the page cache, which still serves what it holds meanwhile (site_core/unavailable.py).
-    "site_core.unavailable.DatabaseUnavailableMiddleware",
+    # the page cache, which still serves what it holds meanwhile
+    # (site_core/operations/unavailable.py).
+    "site_core.operations.unavailable.DatabaseUnavailableMiddleware",
     # Lets the values every page shows be kept per content version (site_core/caching/memo.py).
     "site_core.caching.memo.ServingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "site_core.security.IdleSessionMiddleware",
+    "site_core.security.middleware.IdleSessionMiddleware",
     "site_core.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -166,19 +167,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 # locks out only themselves, never the editor at their own desk.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "site_core.security.locked_out"
-AXES_CLIENT_IP_CALLABLE = "site_core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "site_core.security.middleware.locked_out"
+AXES_CLIENT_IP_CALLABLE = "site_core.security.middleware.client_ip"
 # The reverse proxies in front of the site that each append the address they saw to
 # X-Forwarded-For (a load balancer, nginx): 0 when clients connect to gunicorn directly.
 REVERSE_PROXY_COUNT = env.int("REVERSE_PROXY_COUNT", default=0)
 
-# A signed-in session ends after this long without a request (site_core/security.py),
+# A signed-in session ends after this long without a request (site_core/security/middleware.py),
 # and in any case this long after signing in.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 # Django's database sessions, refusing keys Django cannot have made (a forged cookie's NUL
-# character made every page a 500): site_core/sessions.py.
-SESSION_ENGINE = "site_core.sessions"
+# character made every page a 500): site_core/security/sessions.py.
+SESSION_ENGINE = "site_core.security.sessions"
 # Everyone who uses the admin must set up an authenticator app (site_core/two_factor/);
 # otherwise only those who choose to enter its code after their password.
 ADMIN_REQUIRE_TWO_FACTOR = env.bool("ADMIN_REQUIRE_TWO_FACTOR", default=False)
@@ -237,7 +238,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # The Wagtail and Django admins write inline scripts and styles, and Wagtail shows a page's
-# preview in a frame of its own: they get this policy instead (site_core/security.py).
+# preview in a frame of its own: they get this policy instead (site_core/security/middleware.py).
 ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
 ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -265,16 +266,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 # Uploads on disk in MEDIA_ROOT, or, when a bucket is named, in a private S3-compatible
-# bucket shared by every web process (site_core/storage.py, docs/uploads.md).
+# bucket shared by every web process (site_core/documents/storage.py, docs/uploads.md).
 STORAGES = {
-    "default": {"BACKEND": "site_core.storage.LocalMediaStorage"},
+    "default": {"BACKEND": "site_core.documents.storage.LocalMediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # How long a document's signed address in the bucket works: the reader is sent to it at once.
 MEDIA_SIGNED_URL_SECONDS = env.int("MEDIA_SIGNED_URL_SECONDS", default=300)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {"BACKEND": "site_core.storage.MediaStorage"}
+    STORAGES["default"] = {"BACKEND": "site_core.documents.storage.MediaStorage"}
     # An S3-compatible store other than AWS (MinIO, Ceph...), e.g. https://s3.example.org;
     # credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the machine's role.
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
@@ -297,8 +298,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's own backend, keeping its client between calls and serving misses
-            # while Redis is out of reach (site_core/cache.py).
-            "BACKEND": "site_core.cache.ReusingRedisCache",
+            # while Redis is out of reach (site_core/caching/redis.py).
+            "BACKEND": "site_core.caching.redis.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # Loopback or a nearby Redis answers in well under a millisecond: waiting
@@ -312,7 +313,7 @@ if REDIS_URL:
     }
 
 # Anonymous readers' pages are cached whole and all made out of date by any change that
-# could alter one (site_core/page_cache.py, docs/caching.md). PAGE_CACHE=off serves every
+# could alter one (site_core/caching/page_cache.py, docs/caching.md). PAGE_CACHE=off serves every
 # page fresh (the benchmark's "cold" runs).
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE", default=True)
 PAGE_CACHE_ALIAS = "default"
@@ -361,26 +362,27 @@ WAGTAILSEARCH_BACKENDS = {
 }
 
 WAGTAILDOCS_DOCUMENT_MODEL = "learning.ReportDocument"
-# Every document link goes through Django, where site_core/documents.py decides who may have
+# Every document link goes through Django, where site_core/documents/views.py decides who may have
 # it (a report of a review not yet live is a 404), never straight to storage or /media/.
 # From a bucket, the view then redirects to a short-lived signed address ("redirect");
 # from disk, it streams the file.
 WAGTAILDOCS_SERVE_METHOD = "redirect" if AWS_STORAGE_BUCKET_NAME else "serve_view"
-# Opened in the browser; every other document is downloaded (site_core/storage.py).
+# Opened in the browser; every other document is downloaded (site_core/documents/storage.py).
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 
 # Reports are PDF or office documents; nothing else belongs in the document library. Each
-# upload's content is checked against its extension (site_core/uploads.py, docs/uploads.md).
+# upload's content is checked against its extension (site_core/documents/uploads.py,
+# docs/uploads.md).
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "csv"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int("DOCUMENT_MAX_UPLOAD_MB", default=30) * 1024 * 1024
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "site_core.uploads.DocumentForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "site_core.documents.uploads.DocumentForm"
 
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "svg"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # A small file can decode to billions of pixels, and each costs memory while resizing; a
 # 48-megapixel phone photograph still fits.
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
-WAGTAILIMAGES_IMAGE_FORM_BASE = "site_core.uploads.ImageForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "site_core.documents.uploads.ImageForm"
 
 # Show editors the date format that British readers expect.
 WAGTAIL_DATE_FORMAT = "%d/%m/%Y"

@@ -64,7 +64,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# --- Logs (site_core/logging.py) -------------------------------------------------------
+# --- Logs (site_core/operations/logging.py) -------------------------------------------------------
 # One JSON object a line on stdout, for a log collector; LOG_FORMAT=plain for a person at a
 # terminal. gunicorn's own logs follow the same variable (docker/gunicorn.conf.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
@@ -72,7 +72,10 @@ if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     **LOGGING,
-    "formatters": {**LOGGING["formatters"], "json": {"()": "site_core.logging.JsonFormatter"}},
+    "formatters": {
+        **LOGGING["formatters"],
+        "json": {"()": "site_core.operations.logging.JsonFormatter"},
+    },
     "handlers": {
         **LOGGING["handlers"],
         "console": {

@@ -13,8 +13,8 @@ from django.http import QueryDict
 
 from wagtail.models import Page, Site
 
-from site_core.branding import branding_for_request
-from site_core.menu import menu_entries
+from site_core.branding.partnership import branding_for_request
+from site_core.navigation.menu import menu_entries
 
 register = template.Library()
 
@@ -72,7 +72,7 @@ def page_title(context, *parts) -> str:
 @register.simple_tag(takes_context=True)
 def branding(context):
     """`{% branding as brand %}`: the partnership's name, logo, colour, footer and quick
-    exit (site_core.branding.Branding), cached per site: usually no query."""
+    exit (site_core.branding.partnership.Branding), cached per site: usually no query."""
     return branding_for_request(context.get("request"))
 
 
@@ -80,7 +80,7 @@ def branding(context):
 def main_menu(request, current_page=None) -> list[MenuItem]:
     """The live, public children of the site's root page marked "Show in menus", in order.
 
-    Cached per site (see site_core.menu), so usually no query. `current_page` may be
+    Cached per site (see site_core.navigation.menu), so usually no query. `current_page` may be
     missing or not a page at all; nothing is then marked current.
     """
     site = Site.find_for_request(request) if hasattr(request, "get_host") else None

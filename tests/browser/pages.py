@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from learning.models import PolicyPage, ReviewPage, ThemeIndexPage
-from site_core.models import PartnershipSettings
+from site_core.branding.models import PartnershipSettings
 
 NO_MATCH = "zyzzogeton"  # a word (a weevil) that no demo page contains
 

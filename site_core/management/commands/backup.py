@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from site_core.backup import BackupError, backup
+from site_core.operations.backup import BackupError, backup
 
 
 class Command(BaseCommand):

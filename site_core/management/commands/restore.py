@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from site_core.backup import BackupError, restore
+from site_core.operations.backup import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from site_core.scheduler import DATABASE_ERRORS, Scheduler, run_tick
+from site_core.publishing.scheduler import DATABASE_ERRORS, Scheduler, run_tick
 
 
 class Command(BaseCommand):

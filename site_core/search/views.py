@@ -1,7 +1,7 @@
 """Site search: every live, public page of the site, found through the search index.
 
 One search box covers reviews, policy pages, the library and the home page. The matches
-come from the search index (site_core/text_search.py) as a subquery: the site's own
+come from the search index (site_core/search/text_search.py) as a subquery: the site's own
 filters (live, public, inside this site) compose with it in SQL, each result brings the
 plain text the index holds for it (for the highlighted snippet) in the same query, and
 the specific pages of one results page are loaded with one query per page type. Bad input
@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, capfirst
@@ -24,10 +24,9 @@ from django.views.decorators.http import require_safe
 
 from wagtail.models import Page, Site
 
-from learning.filters import page_number, quoted, read_search_text
-from site_core.branding import branding_for_request
 from site_core.publishing.visibility import visible_sql
-from site_core.text_search import TextSearch, highlight, index_text_sql
+from site_core.search.query import page_number, quoted, read_search_text
+from site_core.search.text_search import TextSearch, highlight, index_text_sql
 
 PER_PAGE = 20
 DESCRIPTION_WORDS = 40
@@ -203,24 +202,3 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
 def search(request):
     site = Site.find_for_request(request)
     return render(request, "search/search.html", {"search": search_site(request.GET, site)})
-
-
-# A year: the address changes with the colour (?v=), so a stored copy is never stale.
-BRAND_CSS_MAX_AGE = 365 * 24 * 60 * 60
-
-
-@require_safe
-def brand_stylesheet(request):
-    """The partnership's colour as CSS custom properties (see docs/front-end.md).
-
-    A stylesheet of its own rather than a <style> element or a style attribute, so that a
-    Content Security Policy without 'unsafe-inline' allows it. Pages link to it with the
-    colour's version in the address (site_core.branding), so browsers keep it for a year;
-    an address with an old or no version is cached only briefly.
-    """
-    branding = branding_for_request(request)
-    response = HttpResponse(branding.colour_css, content_type="text/css; charset=utf-8")
-    current = branding.colour_version and request.GET.get("v") == branding.colour_version
-    max_age = BRAND_CSS_MAX_AGE if current else 300
-    response["Cache-Control"] = f"public, max-age={max_age}" + (", immutable" if current else "")
-    return response

@@ -27,15 +27,14 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from site_core.cache import forget_after_outage
+from site_core.caching.redis import forget_after_outage
+from site_core.signals import content_changed
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +121,7 @@ def _replace_version() -> None:
         _cache().set(VERSION_KEY, secrets.token_hex(8), None)
     except Exception:
         # The cache is out of reach, so nothing can be read from it either. The site's Redis
-        # backend (site_core/cache.py) does not raise: it deletes the version once Redis
+        # backend (site_core/caching/redis.py) does not raise: it deletes the version once Redis
         # answers again, so the entries made before the change are never served.
         logger.exception("Could not replace the page cache's version")
 
@@ -259,7 +258,7 @@ class PageCacheMiddleware:
             return self._bypass(request)
         if version is None:
             # No version to serve or store under: the cache answers with misses because it
-            # cannot reach Redis (site_core/cache.py), which logs it.
+            # cannot reach Redis (site_core/caching/redis.py), which logs it.
             return self._bypass(request)
         setattr(request, REQUEST_VERSION_ATTR, version)  # for site_core/caching/memo.py
         entry = found.get(key)
@@ -306,62 +305,15 @@ class PageCacheMiddleware:
 
 # --- What replaces the version ----------------------------------------------------------
 
-# Models whose saving or deletion can change a public page. Pages themselves are handled by
-# Wagtail's publishing signals: a draft saved on a live page changes nothing public.
-INVALIDATING_MODELS = [
-    "learning.Theme",  # names and groups in filters, cards, theme pages
-    "learning.ReviewType",
-    "learning.PublishingBody",
-    "site_core.PartnershipSettings",  # name, logo, colour, footer, support notice, quick exit
-    "wagtailcore.Site",  # host names in feeds, canonical links, the sitemap
-    "wagtailcore.PageViewRestriction",  # a page made private leaves listings and search
-    "wagtailcore.CollectionViewRestriction",  # documents made private leave review pages
-    "wagtailcore.Page",  # deletion only (post_delete): a deleted page leaves every listing
-]
-SELF_FILLED_FIELDS = {"file_size", "file_hash"}
-# And the document model (titles, sizes and page counts of reports) and the image model (the
-# logo's file), whichever they are: see connect().
 
-
-def _saved(sender, instance, update_fields=None, **kwargs) -> None:
-    # Wagtail stores a document's size the first time a page shows it, mid-render: the page
-    # being cached already shows that size, so the save changes nothing a reader sees.
-    if update_fields and set(update_fields) <= SELF_FILLED_FIELDS:
-        return
-    invalidate(f"{sender._meta.label} {instance.pk} saved")
-
-
-def _deleted(sender, instance, **kwargs) -> None:
-    invalidate(f"{sender._meta.label} {instance.pk} deleted")
-
-
-def _page_event(sender, instance, **kwargs) -> None:
-    invalidate(f"page {instance.pk} published, unpublished or moved")
-
-
-def _report_withdrawn(sender, link, **kwargs) -> None:
-    invalidate(f"report {link.document_id} of review {link.page_id} withdrawn")
+def _content_changed(sender, reason: str = "", **kwargs) -> None:
+    invalidate(reason)
 
 
 def connect() -> None:
-    from wagtail.documents import get_document_model_string
-    from wagtail.images import get_image_model_string
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
-    from learning.signals import report_withdrawn
-
     # A change made while Redis was out of reach could not replace the version, and the
     # process that made it may be gone when Redis answers again with the old entries: every
-    # process that noticed the outage deletes the version then (site_core/cache.py).
+    # process that noticed the outage deletes the version then (site_core/caching/redis.py).
     forget_after_outage(VERSION_KEY)
-    for label in [*INVALIDATING_MODELS, get_document_model_string(), get_image_model_string()]:
-        model = apps.get_model(label)
-        uid = f"page_cache_{label}"
-        if model._meta.label != "wagtailcore.Page":
-            post_save.connect(_saved, sender=model, dispatch_uid=uid + "_save")
-        post_delete.connect(_deleted, sender=model, dispatch_uid=uid + "_delete")
-    # Sent for every page type (Wagtail sends them with the specific class as sender).
-    page_published.connect(_page_event, dispatch_uid="page_cache_published")
-    page_unpublished.connect(_page_event, dispatch_uid="page_cache_unpublished")
-    post_page_move.connect(_page_event, dispatch_uid="page_cache_moved")
-    report_withdrawn.connect(_report_withdrawn, dispatch_uid="page_cache_report_withdrawn")
+    # Every change a reader could see (site_core/publishing/changes.py).
+    content_changed.connect(_content_changed, dispatch_uid="page_cache_content_changed")

@@ -17,8 +17,8 @@ from django.urls import get_resolver, get_urlconf
 
 from wagtail.documents.views.serve import serve as wagtail_serve
 
+from site_core.documents.storage import download_headers
 from site_core.publishing.visibility import document_status
-from site_core.storage import download_headers
 
 # Long enough to spare the server a burst of downloads, short enough that a report taken
 # down (unpublished, expired, withdrawn) leaves shared caches within minutes.
@@ -84,7 +84,7 @@ def with_file_headers(response: HttpResponse, file_name: str) -> None:
     A PDF opens in the browser and gets Wagtail's `default-src 'none'` only: Chrome's and
     Safari's PDF viewers show nothing under a `sandbox` policy. Everything else is saved
     rather than opened, and sandboxed should a browser open it all the same. The view sets
-    the policy, so the site-wide one (site_core/security.py) leaves it alone.
+    the policy, so the site-wide one (site_core/security/middleware.py) leaves it alone.
     """
     content_type, disposition = download_headers(file_name)
     response["Content-Type"] = content_type

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from wagtail.models import DraftStateMixin, Page, Revision
 
-from site_core.models import SchedulerHeartbeat
+from site_core.publishing.models import SchedulerHeartbeat
 from site_core.signals import scheduler_tick
 
 logger = logging.getLogger(__name__)

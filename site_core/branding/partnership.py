@@ -3,9 +3,10 @@
 Every page shows the partnership's name, logo, colour, footer links, contact details and
 quick exit. They come from PartnershipSettings, but resolved (footer page links turned
 into addresses, the logo into a rendition, rich text expanded) and kept in the cache like
-the main menu (site_core/menu.py), so a page costs no query for them. Saving the settings,
-changing an image, or publishing, unpublishing, moving or deleting any page clears the
-cache (site_core/signals.py); the timeout bounds staleness should a change ever be missed.
+the main menu (site_core/navigation/menu.py), so a page costs no query for them. Saving
+the settings, changing an image, or publishing, unpublishing, moving or deleting any page
+clears the cache (site_core.signals.content_changed); the timeout bounds staleness should
+a change ever be missed.
 """
 
 import hashlib
@@ -13,14 +14,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
 from wagtail.models import Page, Site
 from wagtail.rich_text import expand_db_html
 
-from site_core.caching.memo import cached_value
-from site_core.colour import brand_colour_problems, brand_palette
+from site_core.branding.colour import brand_colour_problems, brand_palette
+from site_core.caching.memo import cached_value, forget_per_site_when_content_changes
 from site_core.publishing.visibility import is_visible, visible_pages
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _footer_links(partnership, request) -> list[FooterLink]:
 
 
 def _build(site: Site, request) -> Branding:
-    from site_core.models import PartnershipSettings
+    from site_core.branding.models import PartnershipSettings
 
     partnership = PartnershipSettings.for_site(site)
     return Branding(
@@ -177,7 +177,5 @@ def branding_for_request(request) -> Branding:
     return branding
 
 
-def forget_branding(**kwargs) -> None:
-    cache.delete_many(
-        [CACHE_KEY.format(site_id=pk) for pk in Site.objects.values_list("pk", flat=True)]
-    )
+def connect() -> None:
+    forget_per_site_when_content_changes(CACHE_KEY)

@@ -39,7 +39,7 @@ from django.db.migrations.loader import MigrationLoader
 
 import wagtail
 
-from site_core import page_cache
+from site_core.caching import page_cache
 
 FORMAT = 1
 DUMP = "database.dump"

@@ -3,8 +3,8 @@
 With uploads on disk (no AWS_STORAGE_BUCKET_NAME) this view serves `/media/images/` (Wagtail's
 renditions) and `/media/original_images/` in every environment, so production needs no web
 server configuration of its own for them. It never serves `/media/documents/`: documents
-are only served by site_core/documents.py, after its checks. With a bucket, image addresses
-point at the bucket (site_core/storage.py) and nothing is found here. See docs/uploads.md.
+are only served by site_core/documents/views.py, after its checks. With a bucket, image addresses
+point at the bucket (site_core/documents/storage.py) and nothing is found here. See docs/uploads.md.
 """
 
 import errno

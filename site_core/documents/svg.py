@@ -1,7 +1,7 @@
 """Whether an uploaded SVG drawing could run script or load anything once opened.
 
 A conservative read with the standard library's XML parser (expat), used by
-site_core/uploads.py's image check: `SVGReader().read(file)` raises `UnsafeSVG`, with the
+site_core/documents/uploads.py's image check: `SVGReader().read(file)` raises `UnsafeSVG`, with the
 reason in words an editor understands, or `expat.ExpatError` when the file is not XML.
 """
 

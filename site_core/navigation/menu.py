@@ -2,16 +2,14 @@
 
 Every public page shows the menu, so it is read once and kept in the cache. Publishing,
 unpublishing, moving or deleting any page, and any change to page privacy, clears it
-(see site_core/signals.py); the timeout bounds staleness should a change ever be missed.
+(site_core.signals.content_changed); the timeout bounds staleness should a change ever be missed.
 """
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 from wagtail.models import Site
 
-from site_core.caching.memo import cached_value
+from site_core.caching.memo import cached_value, forget_per_site_when_content_changes
 from site_core.publishing.visibility import visible_pages
 
 CACHE_KEY = "site_core:menu:{site_id}"
@@ -42,7 +40,5 @@ def _build_menu_entries(site: Site, request) -> list[MenuEntry]:
     return [MenuEntry(p.title, p.get_url(request), p.path) for p in pages]
 
 
-def forget_menus(**kwargs) -> None:
-    cache.delete_many(
-        [CACHE_KEY.format(site_id=pk) for pk in Site.objects.values_list("pk", flat=True)]
-    )
+def connect() -> None:
+    forget_per_site_when_content_changes(CACHE_KEY)

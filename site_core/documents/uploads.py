@@ -29,7 +29,7 @@ from wagtail.images.utils import get_allowed_image_extensions
 
 from PIL import Image as PILImage
 
-from site_core.svg import SVGReader, UnsafeSVG
+from site_core.documents.svg import SVGReader, UnsafeSVG
 
 DOCUMENT_ADVICE = (
     "Upload the report as a PDF, Word (DOCX), OpenDocument (ODT), Excel (XLSX) or CSV file."
@@ -342,10 +342,11 @@ def check_image(upload) -> None:
 
 
 def check_svg(upload, name: str) -> None:
-    """A conservative read of the drawing (site_core/svg.py), refused with its reason.
+    """A conservative read of the drawing (site_core/documents/svg.py), refused with its reason.
 
     An SVG that passes is also served under a sandboxing Content-Security-Policy
-    (site_core/media.py), so a trick the reader misses still cannot run in a reader's browser.
+    (site_core/documents/media.py), so a trick the reader misses still cannot run in a
+    reader's browser.
     """
     upload.seek(0)
     try:

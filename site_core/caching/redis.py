@@ -3,7 +3,7 @@
 Keeping the client: Django's RedisCacheClient builds a new `redis.Redis` object for every
 cache operation. The connection comes from a pool either way, but building the object (its
 table of response callbacks) costs about 160 microseconds: half of what serving a page from
-the page cache costs in all (site_core/page_cache.py). A `redis.Redis` object is safe to
+the page cache costs in all (site_core/caching/page_cache.py). A `redis.Redis` object is safe to
 share between threads (each command takes a connection from the pool), and Django's caches
 are already one per thread.
 

@@ -1,6 +1,6 @@
 """/robots.txt: keep crawlers out of the admin and point them at the sitemap.
 
-Its own module (not site_core/views.py) because it is a fixed text file in effect, served
+Its own module (not site_core/search/views.py) because it is a fixed text file in effect, served
 by Django before Wagtail's catch-all page route.
 """
 

@@ -3,7 +3,7 @@
 Web processes keep nothing of their own, so in production uploads go to a bucket shared by
 all of them whenever AWS_STORAGE_BUCKET_NAME is set (settings/base.py). The bucket is
 private: a document is only ever reached through a link signed for a few minutes, issued by
-site_core/documents.py after its checks. Images are not signed, because pages (and the
+site_core/documents/views.py after its checks. Images are not signed, because pages (and the
 partnership's logo) are cached for longer than any short signature would last: the bucket
 lets anyone read `images/` and `original_images/`, and an original's name starts with a
 random part, so that an image no live page shows cannot be found by guessing. See
@@ -44,7 +44,7 @@ def download_headers(name: str) -> tuple[str, str]:
     return content_type, content_disposition_header(not inline, file_name)
 
 
-def is_public(name: str) -> bool:
+def is_public_file_name(name: str) -> bool:
     """Whether a stored file is an image, which anyone may read once they have its address."""
     return clean_name(name).startswith(PUBLIC_FOLDERS)
 
@@ -67,7 +67,8 @@ class UnguessableImageNamesMixin:
 class LocalMediaStorage(UnguessableImageNamesMixin, FileSystemStorage):
     """Uploads on the server's disk (MEDIA_ROOT): one server, or a shared volume.
 
-    Images are served by site_core/media.py, documents only by site_core/documents.py.
+    Images are served by site_core/documents/media.py, documents only by
+    site_core/documents/views.py.
     """
 
 
@@ -75,7 +76,7 @@ class MediaStorage(UnguessableImageNamesMixin, S3Storage):
     """Uploads in a private S3-compatible bucket (django-storages' AWS_* settings).
 
     `url()` signs an address valid for AWS_QUERYSTRING_EXPIRE seconds (MEDIA_SIGNED_URL_SECONDS)
-    for documents, which site_core/documents.py redirects to after its checks, and gives
+    for documents, which site_core/documents/views.py redirects to after its checks, and gives
     images their plain, lasting address.
     """
 
@@ -89,7 +90,7 @@ class MediaStorage(UnguessableImageNamesMixin, S3Storage):
                 **(parameters or {}),
             }
         key = self._normalize_name(clean_name(name))
-        if not is_public(name):
+        if not is_public_file_name(name):
             # Signed by the bucket itself, even with AWS_S3_CUSTOM_DOMAIN (a CDN for the
             # images): django-storages would give an unsigned CDN address, which the
             # private bucket refuses.

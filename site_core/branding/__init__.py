@@ -1,0 +1,1 @@
+"""Branding: the partnership's name, logo, colour and footer, and their checks."""

@@ -1,0 +1,1 @@
+"""Documents: the download view behind the public rule, storage, upload checks."""

@@ -1,0 +1,1 @@
+"""Navigation: the menu, the sitemap and robots.txt."""

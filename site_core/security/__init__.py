@@ -1,0 +1,1 @@
+"""Security: headers and policies, admin sessions, password forms."""
