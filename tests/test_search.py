@@ -142,13 +142,13 @@ def test_results_are_paginated_keeping_the_search(client, many):
     assert soup.select_one(".search-results__list")["start"] == str(PER_PAGE + 1)
 
 
-@pytest.mark.parametrize(
-    ("page", "shown"), [("abc", 1), ("", 1), ("0", 2), ("-1", 2), ("99", 2), ("1e9", 1)]
-)
-def test_a_page_number_that_is_not_one_falls_back(client, many, page, shown):
-    _, found = search(client, f"q=heron&page={page}")
+def test_a_page_number_that_is_not_one_falls_back(client, many):
+    # The page shown for each page number asked for (there are two pages of results).
+    expected = {"abc": 1, "": 1, "0": 2, "-1": 2, "99": 2, "1e9": 1}
 
-    assert found.results.number == shown
+    shown = {page: search(client, f"q=heron&page={page}")[1].results.number for page in expected}
+
+    assert shown == expected
 
 
 def test_an_over_long_search_is_shortened_with_a_notice(client, content):

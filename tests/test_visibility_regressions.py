@@ -190,3 +190,21 @@ def test_a_restriction_on_the_site_root_hides_the_menu(client, home, library):
 
     menu = BeautifulSoup(client.get("/search/").content, "html.parser").select(".site-nav__link")
     assert menu == []
+
+
+def test_an_alias_made_of_a_private_review_is_private_at_once(client, library):
+    review = review_with_report(library, report("Report V"))
+    PageViewRestriction.objects.create(
+        page=review, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    # Served: the process now keeps what the restrictions cover (VisibilityMixin), for the
+    # current content version.
+    assert client.get(library.url).status_code == 200
+
+    alias = ReviewPage.objects.get(pk=review.pk).create_alias(
+        parent=library, update_slug="child-ottoline-again"
+    )
+
+    response = client.get(alias.url)
+    assert SUMMARY_WORD not in response.content.decode()
+    assert "password" in response.content.decode().lower()

@@ -47,6 +47,7 @@ from wagtail.models import (
 
 from modelcluster.models import get_all_child_relations
 
+from site_core.caching.memo import remembered
 from site_core.publishing.models import RestrictedSubtree
 
 
@@ -239,8 +240,14 @@ def in_open_collections(document_ids) -> set[int]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
+def restricted_subtree_paths() -> tuple[str, ...]:
+    """The tree paths of the subtrees a view restriction covers (usually none)."""
+    return tuple(RestrictedSubtree.objects.values_list("path", flat=True))
+
+
 class VisibilityMixin:
-    """For the site's page types: `get_view_restrictions()` in one small query, not two.
+    """For the site's page types: `get_view_restrictions()` in one small query (none for
+    an anonymous reader once the process knows the current version), not two.
 
     Wagtail's own reads the page's ancestors (their aliases), then the restrictions on
     them, for every page it serves. The view behind this rule already knows every subtree
@@ -251,7 +258,10 @@ class VisibilityMixin:
     """
 
     def get_view_restrictions(self):
-        covering = RestrictedSubtree.objects.values_list("path", flat=True)
+        # Kept per content version for anonymous readers (caching.memo): every change that
+        # can alter the view (a restriction saved or deleted, a page moved or aliased)
+        # replaces the version (site_core/publishing/changes.py).
+        covering = remembered("restricted subtrees", restricted_subtree_paths)
         if not any(self.path.startswith(path) for path in covering):
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
