@@ -24,18 +24,15 @@ def newest_first() -> tuple:
     return (F("publication_date").desc(nulls_last=True), "-first_published_at", "-pk")
 
 
-def live_reviews(
-    *, within: Page | None = None, queryset: QuerySet | None = None
-) -> QuerySet[ReviewPage]:
-    """Live, public reviews, newest publication first, ready to render as cards.
+def live_reviews(*, within: Page | None = None) -> QuerySet[ReviewPage]:
+    """Visible reviews, newest publication first, ready to render as cards.
 
     Each comes with the ids of its themes in order (`theme_ids`, an array read in the same
-    query); the names of its
-    themes, type and publishing body are read from the cached vocabulary (learning.terms,
-    learning.cards) rather than joined here: fewer queries and objects per review listed.
+    query); the names of its themes, type and publishing body are read from the cached
+    vocabulary (learning.terms, learning.cards) rather than joined here: fewer queries and
+    objects per review listed.
     """
-    if queryset is None:
-        queryset = live_public_reviews()
+    queryset = live_public_reviews()
     if within is not None:
         queryset = queryset.descendant_of(within)
     queryset = queryset.defer_streamfields().order_by(*newest_first())

@@ -54,7 +54,7 @@ def wagtail_says_visible(page: Page) -> bool:
     return page.live and not Page.get_view_restrictions(page).exists()
 
 
-def _page(home: Page, state: str, n: int) -> Page:
+def _page(state: str, n: int) -> Page:
     now = timezone.now()
     # The site's page types answer `get_view_restrictions()` themselves (VisibilityMixin).
     page = PolicyPage(title=f"Page {n}", slug=f"page-{n}", live=state == "live")
@@ -80,7 +80,7 @@ def build_tree(home: Page, operations) -> None:
 
     for n, (op, a, b, state, kind) in enumerate(operations):
         if op == "add":
-            ids.append(pick(a).add_child(instance=_page(home, state, n)).pk)
+            ids.append(pick(a).add_child(instance=_page(state, n)).pk)
         elif op == "alias" and len(ids) > 1:
             source, parent = pick(a), pick(b)
             if source.pk != home.pk and not parent.is_descendant_of(source):

@@ -111,7 +111,7 @@ def _logo(partnership) -> Logo | None:
 
 
 def _page_url(page, request) -> str:
-    if page is None or not is_visible(page):
+    if page is None or not is_visible(page.pk):
         return ""
     return page.get_url(request) or ""
 

@@ -25,6 +25,6 @@ class VisibleRedirectMiddleware(RedirectMiddleware):
         path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
         redirect = get_redirect(request, path) or get_redirect(request, urlparse(path).path)
         page_id = redirect.redirect_page_id if redirect is not None else None
-        if page_id is not None and not is_visible(redirect.redirect_page):
+        if page_id is not None and not is_visible(page_id):
             return response
         return redirected

@@ -77,9 +77,9 @@ def visible_pages(queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(visible_q())
 
 
-def is_visible(page: Page) -> bool:
-    """Whether the public may see `page` (one query)."""
-    return visible_pages(Page.objects.filter(pk=page.pk)).exists()
+def is_visible(page_id: int) -> bool:
+    """Whether the public may see the page with this id (one query)."""
+    return visible_pages(Page.objects.filter(pk=page_id)).exists()
 
 
 # --- Documents ------------------------------------------------------------------------------
