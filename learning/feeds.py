@@ -22,13 +22,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
-from wagtail.models import Site
-
 from learning.cards import key_themes, publishing_body
 from learning.finder import Filters, find_reviews
 from learning.models import DatePrecision, ReviewPage, ThemeIndexPage
 from learning.terms import vocabulary
 from site_core.branding.partnership import branding_for_request
+from site_core.caching.sites import site_for_request
 
 FEED_LENGTH = 50
 FEED_LANGUAGE = "en-GB"
@@ -139,7 +138,7 @@ def review_feed(request: HttpRequest, library: ThemeIndexPage) -> HttpResponse:
 
     # Every address is absolute and on the Wagtail site's own host, as the canonical links
     # and the sitemap are, so a reader's copy of an entry links where search engines do.
-    site = Site.find_for_request(request)  # cached on the request by Wagtail's serve view
+    site = site_for_request(request)
     library_url = _full_url(library, request)
     feed_url = library_url + library.reverse_subpage("feed")
     query = filters.params().urlencode()

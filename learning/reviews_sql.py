@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from learning.filters import OLDEST, RELEVANCE, Filters
 from learning.models import ReviewPage
-from learning.queries import CARD_COLUMNS
+from learning.queries import CARD_COLUMNS, FEED_COLUMNS
 from site_core.publishing.visibility import visible_sql
 from site_core.search.text_search import TextSearch, index_text_sql
 
@@ -92,11 +92,11 @@ class ReviewsSQL:
 
         Each with what its card shows (`CARD_COLUMNS`) and its themes' ids in order
         (`theme_ids`), and with a search the page's indexed text (`_search_text`, for its
-        snippet); any other field is read when first asked for. `full`: every field of the
-        review and its page instead (the feed shows more than a card). By relevance, the matches
+        snippet); any other field is read when first asked for. `full`: with what a feed
+        entry shows besides (`FEED_COLUMNS`). By relevance, the matches
         come ranked from `site_core_ranked_search_matches()`: best first, then newest.
         """
-        columns = "page.*, review.*" if full else CARD_COLUMNS
+        columns = FEED_COLUMNS if full else CARD_COLUMNS
         columns += (
             ", ARRAY(SELECT link.theme_id FROM learning_reviewtheme link"
             " WHERE link.page_id = page.id ORDER BY link.sort_order) AS theme_ids"

@@ -8,10 +8,9 @@ The template writes it with the `json_ld` filter (site_core/templatetags/metadat
 which escapes it for a <script> element.
 """
 
-from wagtail.models import Site
-
 from learning.cards import library_url_of
 from site_core.branding.partnership import branding_for_request
+from site_core.caching.sites import site_for_request
 
 LANGUAGE = "en-GB"
 
@@ -27,7 +26,7 @@ def review_structured_data(review, request, context) -> dict:
     """The `Report` for `review`; `context` is its page context (ReviewPage.get_context)."""
     url = review.get_full_url(request) or ""
     library_url = library_url_of(url)
-    site = Site.find_for_request(request) if request is not None else None
+    site = site_for_request(request)
     name = branding_for_request(request).name
     partnership = _organisation(name, f"{site.root_url}/" if site else "")
     body = context.get("publishing_body")

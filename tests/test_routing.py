@@ -19,7 +19,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 import pytest
 
 from home.models import HomePage
-from learning.models import ReviewPage
+from learning.models import PolicyPage, ReviewPage, ThemeIndexPage
 from tests.factories import (
     HomePageFactory,
     PolicyPageFactory,
@@ -307,3 +307,120 @@ def test_breadcrumbs_and_the_library_title_come_from_the_pages_above(client, con
     assert breadcrumb_links(review) == ["Home", "Learning from reviews", "Child V"]
     assert "<title>Child V \N{EN DASH} Learning from reviews" in review.content.decode()
     assert breadcrumb_links(theme_page) == ["Home", "Learning from reviews", "Themes", "Neglect"]
+
+
+# --- What the process keeps for routing follows every change (docs/routing.md) -------------
+
+
+def as_served(request, read):
+    """`read(request)` while `request` is being served as an anonymous reader's: with the
+    values the process keeps per content version in play (site_core.caching.memo)."""
+    from site_core.caching.memo import ServingMiddleware
+
+    return ServingMiddleware(read)(request)
+
+
+def wagtails_route(page, request, path_components):
+    """What Wagtail's own `Page.route()` answers for `page`: the page found, or None (404)."""
+    from django.http import Http404
+
+    try:
+        return Page.route(page, request, path_components).page.pk
+    except Http404:
+        return None
+
+
+def our_route(page, request, path_components):
+    from django.http import Http404
+
+    try:
+        return page.route(request, path_components).page.pk
+    except Http404:
+        return None
+
+
+def test_the_home_pages_route_agrees_with_wagtails_as_its_children_change(rf, content):
+    home = HomePage.objects.get(pk=content["home"].pk)
+    draft = PolicyPageFactory(parent=home, title="Draft", slug="draft", live=False)
+    slugs = ["learning-from-reviews", "procedures", "partners-only", "draft", "nothing-here"]
+
+    def agree():
+        for slug in slugs:
+            ours = as_served(
+                rf.get("/"), lambda request, slug=slug: our_route(home, request, [slug])
+            )
+            assert ours == wagtails_route(home, rf.get("/"), [slug]), slug
+
+    agree()  # and now the process keeps the children
+    policy = PolicyPage.objects.get(pk=content["policy"].pk)
+    policy.slug = "our-procedures"
+    policy.save_revision().publish()
+    draft.save_revision().publish()
+    slugs.append("our-procedures")
+    agree()
+    assert our_route(home, rf.get("/"), ["procedures"]) is None
+
+
+def test_a_retitled_library_is_shown_at_once_above_its_reviews(client, content):
+    assert breadcrumb_links(client.get(content["review"].url))[1] == "Learning from reviews"
+    library = ThemeIndexPage.objects.get(pk=content["library"].pk)
+    library.title = "Reviews and learning"
+    library.save_revision().publish()
+
+    review = client.get(content["review"].url)
+
+    assert breadcrumb_links(review) == ["Home", "Reviews and learning", "Child V"]
+    assert "<title>Child V \N{EN DASH} Reviews and learning" in review.content.decode()
+    assert "Reviews and learning" in main_text(client.get(content["library"].url))
+
+
+def test_the_site_kept_for_each_address_is_wagtails(rf, content):
+    from site_core.caching.sites import site_for_request
+
+    root = Page.objects.get(depth=1)
+    other_home = HomePageFactory(parent=root, title="Other home", slug="other")
+    other = Site.objects.create(hostname="other.example", port=80, root_page=other_home)
+    Site.objects.create(hostname="other.example", port=8000, root_page=content["home"])
+    addresses = [
+        ("testserver", "80"),
+        ("other.example", "80"),
+        ("other.example:8000", "8000"),
+        ("other.example", "443"),
+        ("localhost", "80"),
+    ]
+
+    def request(host, port):
+        return rf.get("/", HTTP_HOST=host, SERVER_PORT=port)
+
+    def agree():
+        for host, port in addresses:
+            for _ in range(2):  # read, then kept
+                ours = as_served(request(host, port), site_for_request)
+                assert ours.pk == Site.find_for_request(request(host, port)).pk, (host, port)
+
+    agree()
+    other.is_default_site, other.port = True, 8080
+    Site.objects.filter(is_default_site=True).update(is_default_site=False)
+    other.save()  # a change to a site: the content version changes with it
+    agree()
+
+
+def test_the_home_page_kept_for_routing_is_always_the_current_one(rf, client, content):
+    """Wagtail starts routing at `site.root_page.specific`: HomePage.objects.get(id=…),
+    which the process keeps for anonymous readers (HomePageManager)."""
+    pk = content["home"].pk
+
+    def read(request):
+        return HomePage.objects.get(id=pk)
+
+    first, second = as_served(rf.get("/"), read), as_served(rf.get("/"), read)
+    assert first is not second  # each caller its own copy
+    assert first.title == second.title == HomePage.objects.get(id=pk).title
+    home = HomePage.objects.get(pk=pk)
+    home.intro = "<p>Welcome back to the library of the partnership.</p>"
+    home.save_revision().publish()
+
+    assert as_served(rf.get("/"), read).intro == home.intro
+    assert "Welcome back to the library of the partnership" in main_text(client.get("/"))
+    with pytest.raises(HomePage.DoesNotExist):
+        as_served(rf.get("/"), lambda request: HomePage.objects.get(id=pk + 1000))

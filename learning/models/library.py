@@ -1,5 +1,8 @@
 """The library ("Learning from reviews"): the faceted finder, theme pages and feed."""
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.http import Http404
 
 from wagtail.admin.panels import FieldPanel
@@ -9,6 +12,24 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from site_core.publishing.visibility import VisibilityMixin
+
+if TYPE_CHECKING:  # learning.terms reads these models
+    from learning.terms import Term
+
+
+@dataclass(frozen=True)
+class ThemeListEntry:
+    """A theme on the list of themes: how many visible reviews it has, and its page."""
+
+    theme: "Term"
+    count: int
+    url: str
+
+    @property
+    def count_text(self) -> str:
+        # Not localised by the template, as every number it writes is: see FacetOption.
+        return str(self.count)
+
 
 # The first path segment of each of the library's own routes (below). A review with one of
 # these slugs would be unreachable: the route answers first.
@@ -44,16 +65,14 @@ class ThemeIndexPage(VisibilityMixin, RoutablePageMixin, Page):
         As `RoutablePageMixin` routes, the library's own routes (below) answer first: a
         review slugged "themes" or "feed", even a draft, never hides them. Any other path
         starts with a child's slug: a review is then found and loaded in one query, with
-        the themes and authors its page shows (`ReviewPage.routing_queryset()`), where
+        the themes and authors its page shows (`ReviewPage.find_for_routing()`), where
         Wagtail's `Page.route()` makes two and the page two more. Anything else (no such
         review: another page type, or nothing) is left to Wagtail's `route()`.
         """
         from learning.models.reviews import ReviewPage
 
         if path_components and not self._is_own_route(path_components):
-            review = (
-                ReviewPage.routing_queryset().child_of(self).filter(slug=path_components[0]).first()
-            )
+            review = ReviewPage.find_for_routing(self, path_components[0])
             if review is not None:
                 return review.route(request, path_components[1:])
         return super().route(request, path_components)
@@ -94,7 +113,18 @@ class ThemeIndexPage(VisibilityMixin, RoutablePageMixin, Page):
         from learning.themes import live_review_counts
 
         counts = live_review_counts(self)
-        themes = [(theme, counts.get(theme.id, 0)) for theme in vocabulary().themes]
+        # Each theme's address from the library's, worked out once: the template tag
+        # {% routablepageurl %} looks the site and the library's address up again for each
+        # of the 48 themes.
+        library_url = self.get_url(request) or ""
+        themes = [
+            ThemeListEntry(
+                theme,
+                counts.get(theme.id, 0),
+                library_url + self.reverse_subpage("theme_detail", args=[theme.slug]),
+            )
+            for theme in vocabulary().themes
+        ]
         return self.render(
             request,
             template="learning/theme_list.html",

@@ -21,6 +21,7 @@ from wagtail.rich_text import expand_db_html
 
 from site_core.branding.colour import brand_colour_problems, brand_palette
 from site_core.caching.memo import cached_value, forget_per_site_when_content_changes
+from site_core.caching.sites import site_for_request
 from site_core.publishing.visibility import is_visible, visible_pages
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ def branding_for_request(request) -> Branding:
     branding = getattr(request, REQUEST_ATTR, None)
     if branding is not None:
         return branding
-    site = Site.find_for_request(request)  # cached on the request
+    site = site_for_request(request)
     if site is None:
         return DEFAULT_BRANDING
     # Kept by the process for a reader's page until the content changes, else in the shared

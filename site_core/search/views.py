@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from wagtail.models import Page, Site
 
+from site_core.caching.sites import site_for_request
 from site_core.publishing.visibility import visible_sql
 from site_core.search.query import page_number, quoted, read_search_text
 from site_core.search.text_search import TextSearch, highlight, index_text_sql
@@ -43,6 +44,7 @@ TYPE_LABELS = {
 @dataclass
 class SearchResult:
     page: Page
+    url: str
     type_label: str
     description: str
     snippet: str
@@ -176,7 +178,7 @@ def _description(page: Page) -> str:
     return Truncator(intro).words(DESCRIPTION_WORDS)
 
 
-def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
+def search_site(params: QueryDict, site: Site | None, request=None) -> SiteSearch:
     q, notices = read_search_text(params)
     search = SiteSearch(q=q, notices=notices)
     if not q or site is None:
@@ -188,6 +190,8 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
     search.results.object_list = [
         SearchResult(
             page=page,
+            # As Wagtail's {% pageurl %} tag links, given the site it would look up again.
+            url=page.relative_url(site, request),
             type_label=_type_label(page),
             description=_description(page),
             snippet=highlight(text or "", q),
@@ -200,5 +204,7 @@ def search_site(params: QueryDict, site: Site | None) -> SiteSearch:
 
 @require_safe
 def search(request):
-    site = Site.find_for_request(request)
-    return render(request, "search/search.html", {"search": search_site(request.GET, site)})
+    site = site_for_request(request)
+    return render(
+        request, "search/search.html", {"search": search_site(request.GET, site, request)}
+    )

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from django import template
 from django.http import QueryDict
 
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from site_core.branding.partnership import branding_for_request
+from site_core.caching.sites import site_for_request
 from site_core.navigation.menu import menu_entries
+from site_core.navigation.tree import parent_page
 
 register = template.Library()
 
@@ -33,9 +35,8 @@ def _site_root(request) -> Page | None:
     """The root page of the Wagtail site serving this request, if there is one."""
     if not hasattr(request, "get_host"):
         return None  # no request in the template's context
-    # Wagtail's own page view has already looked the site up; the result is cached on
-    # the request, with its root page, so this costs no query there.
-    site = Site.find_for_request(request)
+    # Kept by the process (site_core.caching.sites), with its root page: no query.
+    site = site_for_request(request)
     return site.root_page if site else None
 
 
@@ -83,7 +84,7 @@ def main_menu(request, current_page=None) -> list[MenuItem]:
     Cached per site (see site_core.navigation.menu), so usually no query. `current_page` may be
     missing or not a page at all; nothing is then marked current.
     """
-    site = Site.find_for_request(request) if hasattr(request, "get_host") else None
+    site = site_for_request(request) if hasattr(request, "get_host") else None
     if site is None:
         return []
     current_path = _tree_path(current_page)
@@ -106,8 +107,8 @@ def breadcrumb_trail(request, page=None) -> list[Page]:
     Empty on the home page itself, when there is no page (error pages) and for a page
     outside the site serving the request. The home page is the site's root page, which
     Wagtail's site lookup loaded with the site: no query for a page just below it. The
-    pages between are read up the tree with `get_parent()`, which keeps its answer on the
-    page: a review's page has read its library already, for its title.
+    pages between are read up the tree with `parent_page()`, which the process keeps for
+    anonymous readers: a review's page has read its library already, for its title.
     """
     root = _site_root(request)
     path = _tree_path(page)
@@ -116,7 +117,7 @@ def breadcrumb_trail(request, page=None) -> list[Page]:
     between = []
     ancestor = page
     while ancestor.depth > root.depth + 1:
-        ancestor = ancestor.get_parent()
+        ancestor = parent_page(ancestor)
         between.append(ancestor)
     return [root, *reversed(between)]
 
