@@ -28,11 +28,13 @@ def site_for_request(request) -> Site | None:
         address = (request.get_host(), request.get_port())
     except DisallowedHost:
         return Site.find_for_request(request)
+    # The one memo value that grows: filled address by address as readers ask, and
+    # replaced as a whole with the content version like every other.
     known = remembered("sites by address", dict)
     try:
         return known[address]
     except KeyError:
-        site = known_site = Site.find_for_request(request)
+        site = Site.find_for_request(request)
         if len(known) < MAX_ADDRESSES:
-            known[address] = known_site
+            known[address] = site
         return site
