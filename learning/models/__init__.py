@@ -1,4 +1,4 @@
-from .documents import ReportDocument
+from .documents import DocumentReplacement, ReportDocument
 from .facets import FacetCount
 from .library import ThemeIndexPage
 from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
@@ -10,11 +10,13 @@ from .reviews import (
     ReviewPage,
     ReviewTheme,
 )
+from .sign_off import SignOffTask
 from .vocabulary import PublishingBody, ReviewType, Theme
 
 __all__ = [
     "DatePrecision",
     "DocumentKind",
+    "DocumentReplacement",
     "FacetCount",
     "PolicyDocument",
     "PolicyGuidanceLink",
@@ -26,6 +28,7 @@ __all__ = [
     "ReviewPage",
     "ReviewTheme",
     "ReviewType",
+    "SignOffTask",
     "Theme",
     "ThemeIndexPage",
 ]

@@ -118,6 +118,15 @@ class ReviewPage(VisibilityMixin, Page):
         "settings (Settings menu).",
     )
 
+    protected_names = models.TextField(
+        "names that must never appear",
+        blank=True,
+        help_text="Private: the real names and identifying details of this review (family "
+        "members, school, street), one per line. Only Editors and Approvers see this list; "
+        "it is never shown, searched or published. Submission and approval are blocked "
+        "while any of them appears in the review's text or its reports.",
+    )
+
     base_form_class = ReviewPageForm
     parent_page_types = ["learning.ThemeIndexPage"]
     subpage_types: list[str] = []
