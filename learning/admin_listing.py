@@ -1,4 +1,5 @@
-"""The admin's listings of reviews show each review's status (see learning/review_status.py).
+"""The admin's listings of reviews show each review's status (see learning/review_status.py);
+the reviews' page viewset also routes the cancelling of a schedule (learning/unschedule.py).
 
 A page viewset for reviews is Wagtail's own way to customise them: it is used when an
 editor explores the library (whose children can only be reviews) and for the flat list
@@ -17,8 +18,10 @@ from wagtail.admin.views.pages.usage import ContentTypeUseView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import Revision, WorkflowState
 
+from learning.admin_review_views import ReviewCreateView, ReviewEditView
 from learning.models import ReviewDocument, ReviewPage
 from learning.review_status import review_status, uk_today
+from learning.unschedule import ReviewUnscheduleView
 
 
 class ReviewStatusColumn(BaseColumn):
@@ -91,4 +94,10 @@ class ReviewPageViewSet(PageViewSet):
     icon = "doc-full"
     index_view_class = ReviewExplorerView
     content_type_use_view_class = ReviewTypeUseView
+    # The review form's messages and date checks (learning/admin_review_views.py).
+    add_view_class = ReviewCreateView
+    edit_view_class = ReviewEditView
+    # Cancelling a schedule goes through a page that says what will happen, and the people
+    # who asked for it are emailed (learning/unschedule.py).
+    revisions_unschedule_view_class = ReviewUnscheduleView
     columns = with_review_status(ExplorableIndexView.base_columns)

@@ -15,6 +15,10 @@ class LearningConfig(AppConfig):
         terms.connect()
         # Count the library's facets again whenever what they count changes.
         facet_counts.connect()
+        # Sign-off's emails, in the names of the review's states (docs/notifications.md).
+        from learning import notifications
+
+        notifications.connect()
         # What the public may download: a review's reports while their availability window
         # is open (then a 410 page), a policy page's documents (site_core.publishing).
         from learning.models import PolicyDocument, ReviewDocument
@@ -25,3 +29,8 @@ class LearningConfig(AppConfig):
             ReviewDocument, open_on=ReviewDocument.window_open_on, withdrawn=report_withdrawn
         )
         register_document_use(PolicyDocument)
+        # Deleting a document that live or scheduled pages use needs an Approver, as
+        # replacing its file does (docs/document-replacement.md).
+        from learning.document_sign_off import register_document_permission_policy
+
+        register_document_permission_policy()

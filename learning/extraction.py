@@ -16,11 +16,11 @@ import re
 import time
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, BinaryIO
-from xml.etree.ElementTree import XMLPullParser
+from xml.etree.ElementTree import Element, XMLPullParser
 
 logger = logging.getLogger(__name__)
 
@@ -102,18 +102,28 @@ def extract(file_obj: BinaryIO | IO[bytes], filename: str, *, label: str = "") -
 # --- Readers ---------------------------------------------------------------------------
 
 
-def _pdf_text(file_obj: BinaryIO, progress: _Progress, label: str) -> str:
+def open_pdf(file_obj: BinaryIO | IO[bytes]):
+    """A pypdf reader of the file, tolerant of the small defects common in real-world PDFs.
+
+    An encrypted PDF is opened with the empty user password, which is how "secured" (no
+    copying, no printing) reports are published; one that needs a real password raises
+    when its content is read.
+    """
     # Imported here: most processes never read a PDF, and pypdf is slow to import.
     from pypdf import PdfReader
 
-    # strict=False: tolerate the small defects common in real-world PDFs. An encrypted PDF
-    # is opened with the empty user password, which is how "secured" (no copying, no
-    # printing) reports are published; one that needs a real password raises here.
-    reader = PdfReader(file_obj, strict=False)
+    return PdfReader(file_obj, strict=False)
+
+
+def pdf_page_texts(reader, label: str = "") -> Iterator[tuple[int, str]]:
+    """(page number from 1, raw text) for each page read, within the limits.
+
+    At most MAX_PAGES pages and MAX_SECONDS seconds (checked between pages); reading stops
+    once MAX_CHARS characters have been read. Callers compare the last page number with
+    `len(reader.pages)` to know whether every page was read.
+    """
     pages = reader.pages
-    progress.page_count = len(pages)
     deadline = time.monotonic() + MAX_SECONDS
-    parts: list[str] = []
     chars = 0
     for number in range(min(len(pages), MAX_PAGES)):
         if time.monotonic() > deadline:
@@ -124,68 +134,90 @@ def _pdf_text(file_obj: BinaryIO, progress: _Progress, label: str) -> str:
                 len(pages),
                 MAX_SECONDS,
             )
-            break
+            return
         page_text = pages[number].extract_text() or ""
-        parts.append(page_text)
+        yield number + 1, page_text
         chars += len(page_text)
         if chars >= MAX_CHARS:
-            break
-    else:
-        if len(pages) > MAX_PAGES:
-            logger.info("Read the first %d of %d pages of %s", MAX_PAGES, len(pages), label)
-    return "\n\n".join(parts)
+            return
+    if len(pages) > MAX_PAGES:
+        logger.info("Read the first %d of %d pages of %s", MAX_PAGES, len(pages), label)
+
+
+def _pdf_text(file_obj: BinaryIO, progress: _Progress, label: str) -> str:
+    reader = open_pdf(file_obj)
+    progress.page_count = len(reader.pages)
+    return "\n\n".join(text for _number, text in pdf_page_texts(reader, label))
 
 
 def _docx_text(file_obj: BinaryIO, progress: _Progress, label: str) -> str:
-    """Paragraphs of word/document.xml: text from w:t, a line break after each w:p.
-
-    Elements are matched by local name, so Strict OOXML and text in DrawingML shapes count
-    too; deleted text (w:delText) and field codes (w:instrText) do not.
-    """
+    """Paragraphs of word/document.xml: text from w:t, a line break after each w:p."""
     with zipfile.ZipFile(file_obj) as archive:
-        try:
-            info = archive.getinfo(_DOCX_BODY)
-        except KeyError:
-            raise ExtractionError(f"not a Word document: no {_DOCX_BODY}") from None
-        if info.file_size > MAX_XML_BYTES:
-            raise ExtractionError(
-                f"{_DOCX_BODY} is {info.file_size:,} bytes uncompressed, over the "
-                f"{MAX_XML_BYTES:,} limit"
-            )
-        parser = XMLPullParser(events=("end",))
-        parts: list[str] = []
-        chars = 0
-        read = 0
-        previous_tail = b""
-        with archive.open(info) as xml:
-            while chunk := xml.read(_READ_CHUNK):
-                # The declared size can lie; count what actually comes out.
-                read += len(chunk)
-                if read > MAX_XML_BYTES:
-                    raise ExtractionError(f"{_DOCX_BODY} is over {MAX_XML_BYTES:,} bytes")
-                # Word never writes a DTD; refusing one rules out entity expansion tricks.
-                if b"<!DOCTYPE" in previous_tail + chunk:
-                    raise ExtractionError(f"{_DOCX_BODY} has a DTD")
-                previous_tail = chunk[-16:]
-                parser.feed(chunk)
-                for _event, element in parser.read_events():
-                    local_name = element.tag.rpartition("}")[2]
-                    if local_name == "t":
-                        text = element.text or ""
-                        parts.append(text)
-                        chars += len(text)
-                    elif local_name == "tab":
-                        parts.append(" ")
-                    elif local_name in {"br", "cr"}:
-                        parts.append("\n")
-                    elif local_name == "p":
-                        parts.append("\n")
-                        element.clear()  # a paragraph's text is taken; free its tree
-                if chars >= MAX_CHARS:
-                    break
-            else:
-                parser.close()
+        return docx_part_text(archive, _DOCX_BODY)
+
+
+def docx_part_text(archive: zipfile.ZipFile, part: str) -> str:
+    """The text of one part of a DOCX (word/document.xml, a header, footnotes…), within limits.
+
+    Text from w:t, a line break after each w:p. Elements are matched by local name, so
+    Strict OOXML and text in DrawingML shapes count too; deleted text (w:delText) and field
+    codes (w:instrText) do not. Stops at MAX_CHARS characters.
+    """
+    parts: list[str] = []
+    chars = 0
+    for element in docx_part_elements(archive, part):
+        local_name = element.tag.rpartition("}")[2]
+        if local_name == "t":
+            text = element.text or ""
+            parts.append(text)
+            chars += len(text)
+        elif local_name == "tab":
+            parts.append(" ")
+        elif local_name in {"br", "cr"}:
+            parts.append("\n")
+        elif local_name == "p":
+            parts.append("\n")
+            element.clear()  # a paragraph's text is taken; free its tree
+        if chars >= MAX_CHARS:
+            break
     return "".join(parts)
+
+
+def docx_part_elements(archive: zipfile.ZipFile, part: str) -> Iterator[Element]:
+    """Each element of one XML part of a DOCX as its end tag is read, within the limits.
+
+    Streams: the part is never read whole. Raises ExtractionError for a missing part, one
+    over MAX_XML_BYTES uncompressed (as declared, or as it actually comes out: a zip bomb
+    stops there) or one with a DTD (entity expansion). A caller that keeps reading should
+    `clear()` elements it is done with.
+    """
+    try:
+        info = archive.getinfo(part)
+    except KeyError:
+        raise ExtractionError(f"not a Word document: no {part}") from None
+    if info.file_size > MAX_XML_BYTES:
+        raise ExtractionError(
+            f"{part} is {info.file_size:,} bytes uncompressed, over the {MAX_XML_BYTES:,} limit"
+        )
+    parser = XMLPullParser(events=("end",))
+    read = 0
+    previous_tail = b""
+    with archive.open(info) as xml:
+        while chunk := xml.read(_READ_CHUNK):
+            # The declared size can lie; count what actually comes out.
+            read += len(chunk)
+            if read > MAX_XML_BYTES:
+                raise ExtractionError(f"{part} is over {MAX_XML_BYTES:,} bytes")
+            # Word never writes a DTD; refusing one rules out entity expansion tricks.
+            if b"<!DOCTYPE" in previous_tail + chunk:
+                raise ExtractionError(f"{part} has a DTD")
+            previous_tail = chunk[-16:]
+            parser.feed(chunk)
+            for _event, element in parser.read_events():
+                yield element
+        parser.close()
+        for _event, element in parser.read_events():
+            yield element
 
 
 def _csv_text(file_obj: BinaryIO, progress: _Progress, label: str) -> str:

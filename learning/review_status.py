@@ -4,6 +4,11 @@ Pure functions of facts a listing loads in bulk (live, expired, workflow, schedu
 go-live time, withdrawn reports), so showing a status costs no query per review.
 Dates and times are UK time: reviews are published on dates agreed with the national
 Panel and the press office, whatever an editor's own time zone preference says.
+
+The names of the states are here and nowhere else: the review listings, the status tag
+Wagtail shows in its other listings (`ReviewPage.status_string`), the page's status side
+panel and locks, the dashboard's workflow panels, the workflow history and the emails
+(learning/notifications.py) all take them from this module (docs/notifications.md).
 """
 
 from dataclasses import dataclass
@@ -16,10 +21,22 @@ from django.utils.dateformat import format as format_date
 
 UK_TIME = ZoneInfo("Europe/London")
 
+# The name of each state, exactly as every screen and email writes it.
+DRAFT = "Draft"
+IN_SIGN_OFF = "In sign-off"
+SENT_BACK = "Sent back for changes"  # an approver asked for changes
+SCHEDULED = "Scheduled"  # approved to go live at a time: see scheduled_for()
+LIVE = "Live"
+EXPIRED = "Expired"
+# The one step of the "Partnership sign-off" workflow (learning/management/commands/
+# setup_sign_off.py names its task so), in the sentences that say a review needs it again.
+SIGN_OFF = "Sign-off"
+
 
 class Status(StrEnum):
     DRAFT = "draft"
     IN_SIGN_OFF = "in_sign_off"
+    SENT_BACK = "sent_back"
     SCHEDULED = "scheduled"
     LIVE = "live"
     REPORT_WITHDRAWN = "report_withdrawn"
@@ -28,10 +45,27 @@ class Status(StrEnum):
 
 # By (live, sent back for changes): an approver may send a review back to its editor.
 SIGN_OFF_LABELS = {
-    (False, False): "In sign-off",
-    (False, True): "In sign-off: sent back for changes",
-    (True, False): "Live; new version in sign-off",
-    (True, True): "Live; new version sent back for changes",
+    (False, False): IN_SIGN_OFF,
+    (False, True): SENT_BACK,
+    (True, False): f"{LIVE}; new version in sign-off",
+    (True, True): f"{LIVE}; new version sent back for changes",
+}
+
+# Wagtail's workflow and task states (WorkflowState.STATUS_*, TaskState.STATUS_*), for the
+# dashboard and the workflow history, which otherwise say "In progress", "Needs changes"
+# and "Rejected".
+WORKFLOW_STATE_LABELS = {
+    "in_progress": IN_SIGN_OFF,
+    "needs_changes": SENT_BACK,
+    "approved": "Approved",
+    "cancelled": "Cancelled",
+}
+TASK_STATE_LABELS = {
+    "in_progress": IN_SIGN_OFF,
+    "approved": "Approved",
+    "rejected": SENT_BACK,
+    "skipped": "Skipped",
+    "cancelled": "Cancelled",
 }
 
 
@@ -47,8 +81,15 @@ def uk_today(now: datetime | None = None) -> date:
 
 
 def uk_datetime_label(moment: datetime) -> str:
-    """For example "5 March 2027, 09:00", in UK time."""
-    return format_date(timezone.localtime(moment, UK_TIME), "j F Y, H:i")
+    """For example "Friday 5 March 2027 at 09:00", in UK time: the one way the admin writes a
+    moment, with the day name so a date cannot be misread, and a 24-hour clock."""
+    return format_date(timezone.localtime(moment, UK_TIME), r"l j F Y \a\t H:i")
+
+
+def scheduled_for(moment: datetime) -> str:
+    """The name of the scheduled state with its time: "Scheduled for Monday 14 December 2026
+    at 09:00"."""
+    return f"{SCHEDULED} for {uk_datetime_label(moment)}"
 
 
 def withdrawal_time(available_until: date) -> datetime:
@@ -81,16 +122,38 @@ def review_status(
         label = SIGN_OFF_LABELS[live, changes_requested]
         if proposed_go_live_at is not None and proposed_go_live_at > (now or timezone.now()):
             label += f" (to go live {uk_datetime_label(proposed_go_live_at)})"
-        return ReviewStatus(Status.IN_SIGN_OFF, label, live)
+        status = Status.SENT_BACK if changes_requested else Status.IN_SIGN_OFF
+        return ReviewStatus(status, label, live)
     if scheduled_at is not None:
         when = uk_datetime_label(scheduled_at)
-        label = f"Live; new version scheduled for {when}" if live else f"Scheduled for {when}"
+        label = f"{LIVE}; new version scheduled for {when}" if live else scheduled_for(scheduled_at)
         return ReviewStatus(Status.SCHEDULED, label, live)
     if live and report_withdrawn:
-        return ReviewStatus(Status.REPORT_WITHDRAWN, "Live, report withdrawn", live)
+        return ReviewStatus(Status.REPORT_WITHDRAWN, f"{LIVE}, report withdrawn", live)
     if live:
-        label = "Live, with unpublished changes" if draft_changes else "Live"
+        label = f"{LIVE}, with unpublished changes" if draft_changes else LIVE
         return ReviewStatus(Status.LIVE, label, live)
     if expired:
-        return ReviewStatus(Status.EXPIRED, "Expired")
-    return ReviewStatus(Status.DRAFT, "Draft")
+        return ReviewStatus(Status.EXPIRED, EXPIRED)
+    return ReviewStatus(Status.DRAFT, DRAFT)
+
+
+def page_status(page) -> ReviewStatus:
+    """The status of one page as it is in the database: a query or two, for the screens that
+    show one page (its status tag, side panel, emails). Listings use review_status() with
+    facts loaded in bulk (learning/admin_listing.py)."""
+    workflow_state = page.current_workflow_state
+    scheduled = page.scheduled_revision
+    reports = getattr(page, "report_documents", None)
+    return review_status(
+        live=page.live,
+        expired=page.expired,
+        draft_changes=page.has_unpublished_changes,
+        in_sign_off=workflow_state is not None,
+        changes_requested=workflow_state is not None
+        and workflow_state.status == workflow_state.STATUS_NEEDS_CHANGES,
+        scheduled_at=scheduled.approved_go_live_at if scheduled else None,
+        report_withdrawn=page.live
+        and reports is not None
+        and any(report.is_withdrawn for report in reports.all()),
+    )

@@ -1,5 +1,6 @@
-"""Read the text of a report document once its upload, or a replacement file, has committed;
-announce reports whose availability window has closed, at each scheduler tick.
+"""Check a report document's new file before it is stored (learning/report_checks), and
+read its text once the upload, or a replacement file, has committed; announce reports whose
+availability window has closed, at each scheduler tick.
 
 Connected in LearningConfig.ready(). The extraction task is enqueued in
 transaction.on_commit, so it never runs for an upload that is rolled back, and it cannot
@@ -20,6 +21,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import CollectionViewRestriction
 
 from learning.models import ReviewDocument
+from learning.report_checks.documents import check_new_file, delete_stored_file
 from learning.tasks import extract_document_text, pages_using, reindex
 from site_core.signals import REPORT_WITHDRAWN, announce, scheduler_tick
 
@@ -70,13 +72,43 @@ def _enqueue(document) -> None:
 
 
 _OLD_COLLECTION = "_learning_old_collection"
+_STORED_FILE = "_learning_stored_file"
 
 
 def note_collection(sender, instance, raw=False, **kwargs):
-    """Remember the collection a saved document was in, to see whether the save moves it."""
+    """Remember the collection a saved document was in, to see whether the save moves it,
+    and the name of its stored file, to see whether the save gives it another one."""
     if not raw and instance.pk is not None:
-        old = sender.objects.filter(pk=instance.pk).values_list("collection_id", flat=True)
-        setattr(instance, _OLD_COLLECTION, old.first())
+        row = sender.objects.filter(pk=instance.pk).values_list("collection_id", "file").first()
+        setattr(instance, _OLD_COLLECTION, row[0] if row else None)
+        setattr(instance, _STORED_FILE, row[1] if row else None)
+
+
+def check_report_file(sender, instance, raw=False, **kwargs):
+    """Check a new file before it is stored, and serve a copy without author details.
+
+    Runs after note_new_file and note_collection. A file is new when it is not in storage
+    yet (an upload), or when the document is new or had another file (code that saved a
+    file to storage first, as Wagtail's multiple upload can). Synchronous, in the request:
+    the file must be checked, and cleaned, before it can ever be served
+    (learning/report_checks/documents.py, docs/report-checks.md).
+    """
+    stored = instance.__dict__.pop(_STORED_FILE, None)
+    if raw or not instance.file:
+        return
+    if instance.file._committed and stored is not None and stored == instance.file.name:
+        return
+    check_new_file(instance)
+
+
+def delete_original_file(sender, instance, **kwargs):
+    """A deleted document's kept original goes from storage too, once the deletion commits
+    (Wagtail deletes its served file the same way)."""
+    original = instance.original_file
+    if original:
+        transaction.on_commit(
+            partial(delete_stored_file, original.storage, original.name), robust=True
+        )
 
 
 def reindex_pages_after_move(sender, instance, raw=False, **kwargs):
@@ -190,6 +222,12 @@ def connect() -> None:
         reindex_pages_after_delete, sender=document_model, dispatch_uid="learning_doc_deleted"
     )
     pre_save.connect(note_collection, sender=document_model, dispatch_uid="learning_doc_collection")
+    pre_save.connect(
+        check_report_file, sender=document_model, dispatch_uid="learning_check_report_file"
+    )
+    post_delete.connect(
+        delete_original_file, sender=document_model, dispatch_uid="learning_doc_original_deleted"
+    )
     post_save.connect(
         reindex_pages_after_move, sender=document_model, dispatch_uid="learning_doc_moved"
     )

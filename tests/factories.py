@@ -51,9 +51,28 @@ class PublishingBodyFactory(DjangoModelFactory):
         django_get_or_create = ["slug"]
 
 
+def readable_pdf() -> bytes:
+    """A small PDF the report checks can read: one page of text, a title and a language,
+    and no author. A file they cannot read would block every approval (docs/report-checks.md)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title("Report")
+    pdf.set_lang("en-GB")
+    pdf.set_creator("")
+    pdf.set_producer("")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="What the review found.")
+    return bytes(pdf.output())
+
+
+READABLE_PDF = readable_pdf()
+
+
 class DocumentFactory(wagtail_factories.DocumentFactory):
     title = factory.Sequence(lambda n: f"Report {n}")
-    file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4\n%test\n")
+    file = factory.django.FileField(filename="report.pdf", data=READABLE_PDF)
 
 
 class HomePageFactory(wagtail_factories.PageFactory):

@@ -46,8 +46,8 @@ IN_JULY = datetime(2027, 7, 1, 8, 0, tzinfo=UTC)  # 09:00 in London (BST)
         ({"live": False, "in_sign_off": True}, Status.IN_SIGN_OFF, "In sign-off"),
         (
             {"live": False, "in_sign_off": True, "changes_requested": True},
-            Status.IN_SIGN_OFF,
-            "In sign-off: sent back for changes",
+            Status.SENT_BACK,
+            "Sent back for changes",
         ),
         (
             {"live": True, "in_sign_off": True, "scheduled_at": IN_JULY},
@@ -57,12 +57,12 @@ IN_JULY = datetime(2027, 7, 1, 8, 0, tzinfo=UTC)  # 09:00 in London (BST)
         (
             {"live": False, "scheduled_at": IN_JULY},
             Status.SCHEDULED,
-            "Scheduled for 1 July 2027, 09:00",
+            "Scheduled for Thursday 1 July 2027 at 09:00",
         ),
         (
             {"live": True, "scheduled_at": IN_JULY, "report_withdrawn": True},
             Status.SCHEDULED,
-            "Live; new version scheduled for 1 July 2027, 09:00",
+            "Live; new version scheduled for Thursday 1 July 2027 at 09:00",
         ),
         ({"live": True}, Status.LIVE, "Live"),
         ({"live": True, "draft_changes": True}, Status.LIVE, "Live, with unpublished changes"),
@@ -74,7 +74,7 @@ IN_JULY = datetime(2027, 7, 1, 8, 0, tzinfo=UTC)  # 09:00 in London (BST)
         (
             {"live": False, "in_sign_off": True, "proposed_go_live_at": IN_JULY},
             Status.IN_SIGN_OFF,
-            "In sign-off (to go live 1 July 2027, 09:00)",
+            "In sign-off (to go live Thursday 1 July 2027 at 09:00)",
         ),
         (
             {
@@ -383,8 +383,8 @@ def test_exploring_the_library_shows_each_reviews_status(admin_client, library, 
     assert response.status_code == 200
     assert statuses_shown(response) == EXPECTED_STATUSES
     html = response.content.decode()
-    assert "Scheduled for 1 July 2027, 09:00" in html
-    assert "In sign-off (to go live 1 July 2027, 09:00)" in html
+    assert "Scheduled for Thursday 1 July 2027 at 09:00" in html
+    assert "In sign-off (to go live Thursday 1 July 2027 at 09:00)" in html
 
 
 def test_the_list_of_every_review_shows_each_reviews_status(admin_client, library, people):

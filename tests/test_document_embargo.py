@@ -22,6 +22,7 @@ import pytest
 from learning.models import PolicyDocument, ReviewDocument, ReviewPage, ReviewTheme
 from site_core.documents import views as documents
 from tests.factories import (
+    READABLE_PDF,
     DocumentFactory,
     PolicyPageFactory,
     ReviewPageFactory,
@@ -31,7 +32,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_on_disk")]
 
-FILE_DATA = b"%PDF-1.4\n%test\n"
+FILE_DATA = READABLE_PDF
 PRIVATE = "private, no-store"
 
 

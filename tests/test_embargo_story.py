@@ -49,8 +49,8 @@ EXPIRY = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)
 
 
 def form_time(moment: datetime) -> str:
-    """How the admin's date-time picker submits a time (London time, no seconds)."""
-    return timezone.localtime(moment, UK_TIME).strftime("%d/%m/%Y %H:%M")
+    """How an editor types a time on the review form (London time, year first)."""
+    return timezone.localtime(moment, UK_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def user_in(group: str, username: str):
@@ -154,13 +154,14 @@ def test_a_scheduled_review_leaks_nothing_before_its_date_and_goes_away_after_ex
         review = ReviewPage.objects.get(slug="child-zephyrine")
         assert not review.live
 
-        # --- The approver approves: that schedules it for the proposed date. ---
+        # --- The approver approves it for the proposed date, confirming that time. ---
         client.force_login(approver)
         task_state = review.current_workflow_task_state
         response = client.post(
             reverse(
                 "wagtailadmin_pages:workflow_action", args=(review.pk, "approve", task_state.pk)
-            )
+            ),
+            {"go_live": "at", "go_live_at": form_time(GO_LIVE), "confirmed": "on"},
         )
         assert response.status_code == 302
         review.refresh_from_db()

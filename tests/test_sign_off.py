@@ -4,6 +4,7 @@ The groups, permissions and workflow come from `manage.py setup_sign_off`; see d
 """
 
 import io
+import json
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -16,7 +17,6 @@ from django.utils.formats import date_format
 from wagtail.documents import get_document_model
 from wagtail.models import (
     Collection,
-    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
@@ -34,7 +34,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS, WORKFLOW_NAME
-from learning.models import ReviewPage
+from learning.models import ReviewPage, SignOffTask
 from learning.review_status import UK_TIME
 from tests.factories import (
     DocumentFactory,
@@ -76,8 +76,8 @@ def approver(sign_off):
 
 
 def uk_form_time(moment) -> str:
-    """How the admin's date-time picker submits a time (WAGTAIL_DATETIME_FORMAT, UK time)."""
-    return timezone.localtime(moment, UK_TIME).strftime("%d/%m/%Y %H:%M")
+    """How an editor types a time on the review form: 2026-12-14 09:00, UK time."""
+    return timezone.localtime(moment, UK_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def next_week():
@@ -95,18 +95,30 @@ def submit_review(client, editor, library, *, go_live_at=None, action="action-su
             documents=[(report, "full_report")],
             action=action,
             go_live_at=uk_form_time(go_live_at) if go_live_at else "",
+            # A go-live time that has passed is a warning the editor confirms.
+            confirm_dates="on" if go_live_at and go_live_at < timezone.now() else "",
         ),
     )
     assert response.status_code == 302, error_texts(response)
     return ReviewPage.objects.get(slug="child-q")
 
 
-def approve(client, approver, review):
+def approve(client, approver, review, *, go_live_at=None):
+    """Approve through the approval step's second screen: at `go_live_at`, or now."""
     task_state = review.current_workflow_task_state
     client.force_login(approver)
+    decision = {"go_live": "now"}
+    if go_live_at is not None:
+        decision = {"go_live": "at", "go_live_at": uk_step_time(go_live_at)}
     return client.post(
-        reverse("wagtailadmin_pages:workflow_action", args=(review.pk, "approve", task_state.pk))
+        reverse("wagtailadmin_pages:workflow_action", args=(review.pk, "approve", task_state.pk)),
+        {**decision, "confirmed": "on"},
     )
+
+
+def uk_step_time(moment) -> str:
+    """How a time is typed in the approval step: 2026-12-14 09:00, UK time."""
+    return timezone.localtime(moment, UK_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def assert_refused(response):
@@ -122,7 +134,7 @@ def setup_snapshot():
         "collection permissions": GroupCollectionPermission.objects.count(),
         "admin access": Group.objects.filter(permissions__codename="access_admin").count(),
         "workflows": Workflow.objects.count(),
-        "tasks": GroupApprovalTask.objects.count(),
+        "tasks": SignOffTask.objects.count(),
         "workflow tasks": WorkflowTask.objects.count(),
         "workflow pages": WorkflowPage.objects.count(),
     }
@@ -141,7 +153,7 @@ def test_setting_up_twice_creates_nothing_the_second_time(library):
     assert setup_snapshot() == before
     assert "already set up: nothing was created or changed" in second
     assert WorkflowPage.objects.get(page=library).workflow.name == WORKFLOW_NAME
-    task = GroupApprovalTask.objects.get(workflow_tasks__workflow__name=WORKFLOW_NAME)
+    task = SignOffTask.objects.get(workflow_tasks__workflow__name=WORKFLOW_NAME)
     assert [group.name for group in task.groups.all()] == [APPROVERS]
 
 
@@ -204,9 +216,11 @@ def test_the_editor_sees_the_schedule_control_and_a_submit_button_but_no_publish
 
     assert response.status_code == 200
     soup = BeautifulSoup(response.content, "html.parser")
-    assert soup.find("input", {"name": "go_live_at"}) is not None
-    assert soup.find(id="schedule-publishing-dialog") is not None
-    assert "Set schedule" in soup.get_text()
+    # On the form itself, in the Publishing panel, not in a schedule dialog.
+    assert soup.find(id="panel-child-content-publishing-section").find(
+        "input", {"name": "go_live_at"}
+    )
+    assert soup.find(id="schedule-publishing-dialog") is None
     assert soup.find("button", {"name": "action-submit"}) is not None
     assert soup.find("button", {"name": "action-publish"}) is None
     assert f"Submit to {WORKFLOW_NAME}" in soup.get_text()
@@ -281,7 +295,7 @@ def test_an_editors_go_live_date_alone_never_publishes(client, editor, approver,
     review.refresh_from_db()
     assert not review.live
 
-    approve(client, approver, review)  # a proposed time that has passed: live at once
+    approve(client, approver, review)  # the approver chooses "now" explicitly
 
     review.refresh_from_db()
     assert review.live
@@ -318,7 +332,7 @@ def test_approving_a_review_with_a_future_date_schedules_it(client, editor, appr
     go_live_at = next_week()
     review = submit_review(client, editor, sign_off, go_live_at=go_live_at)
 
-    response = approve(client, approver, review)
+    response = approve(client, approver, review, go_live_at=go_live_at)
 
     assert response.status_code == 302
     review.refresh_from_db()
@@ -352,7 +366,13 @@ def test_an_approver_sets_the_go_live_date_while_approving(client, editor, appro
             ),
             go_live_at=uk_form_time(go_live_at),
             action="action-workflow-action",
-            **{"workflow-action-name": "approve"},
+            **{
+                "workflow-action-name": "approve",
+                # What the approval step's form sends back to the editor, as JSON.
+                "workflow-action-extra-data": json.dumps(
+                    {"go_live": "at", "go_live_at": go_live_at.isoformat()}
+                ),
+            },
         ),
     )
 

@@ -2,14 +2,8 @@ from .documents import DocumentReplacement, ReportDocument
 from .facets import FacetCount
 from .library import ThemeIndexPage
 from .policy import PolicyDocument, PolicyGuidanceLink, PolicyPage
-from .reviews import (
-    DatePrecision,
-    DocumentKind,
-    ReviewAuthor,
-    ReviewDocument,
-    ReviewPage,
-    ReviewTheme,
-)
+from .review_parts import DocumentKind, ReviewAuthor, ReviewDocument, ReviewTheme
+from .reviews import DatePrecision, ReviewPage
 from .sign_off import SignOffTask
 from .vocabulary import PublishingBody, ReviewType, Theme
 

@@ -1,11 +1,8 @@
 """A single review: the page readers land on from search engines and shared links."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from wagtail.admin.panels import (
@@ -15,14 +12,15 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     MultipleChooserPanel,
     ObjectList,
+    PublishingPanel,
     TabbedInterface,
 )
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Page
 from wagtail.search import index
 
-from modelcluster.fields import ParentalKey
-
+from learning.admin_checks import ReleaseChecksPanel
+from learning.admin_dates import ConfirmDatesPanel, UKDateInput
 from learning.blocks import ReviewBodyBlock
 from learning.extraction import text_for_search_index
 from learning.forms import ReviewPageForm, review_publish_problems
@@ -147,6 +145,25 @@ class ReviewPage(VisibilityMixin, Page):
             ],
             heading="About the review",
         ),
+        # Near the top of the first tab: when the review becomes public is decided here, and
+        # the date readers see is beside it so the two are not mistaken for each other.
+        # Dates are typed year first (learning/admin_dates.py; docs/scheduling.md).
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("publication_date", widget=UKDateInput()),
+                        FieldPanel("publication_date_precision"),
+                    ]
+                ),
+                FieldPanel("go_live_at"),
+                FieldPanel("expire_at"),
+                ConfirmDatesPanel(),
+            ],
+            heading="Publishing",
+            help_text="Dates are typed year first, times on the 24-hour clock in UK time: "
+            "2026-12-14 09:00. Each is written out in words below it.",
+        ),
         FieldPanel("body"),
         MultipleChooserPanel(
             "review_themes",
@@ -164,10 +181,6 @@ class ReviewPage(VisibilityMixin, Page):
         ),
     ]
     details_panels = [
-        FieldRowPanel(
-            [FieldPanel("publication_date"), FieldPanel("publication_date_precision")],
-            heading="Publication date",
-        ),
         FieldPanel("publishing_body"),
         InlinePanel(
             "authors",
@@ -181,12 +194,25 @@ class ReviewPage(VisibilityMixin, Page):
             heading="Published elsewhere",
         ),
     ]
+    checks_panels = [
+        ReleaseChecksPanel(heading="What the checks found"),
+        MultiFieldPanel([FieldPanel("protected_names")], heading="Checks before release"),
+    ]
+    # Wagtail's settings panels less its schedule dialog (PublishingPanel): the go-live and
+    # expiry times are in the review's own Publishing panel, one input each. What is left
+    # (the comments) draws no tab of its own.
+    settings_panels = [
+        panel
+        for panel in Page.settings_panels
+        if not issubclass(getattr(panel, "panel_class", type(panel)), PublishingPanel)
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading="Content"),
             ObjectList(details_panels, heading="Details"),
+            ObjectList(checks_panels, heading="Checks"),
             ObjectList(Page.promote_panels, heading="Promote"),
-            ObjectList(Page.settings_panels, heading="Settings"),
+            ObjectList(settings_panels, heading="Settings"),
         ]
     )
 
@@ -364,120 +390,32 @@ class ReviewPage(VisibilityMixin, Page):
         public = in_open_collections(link.document_id for link in links)
         return text_for_search_index(link.document for link in links if link.document_id in public)
 
+    # How the admin names the review's state (learning/review_status.py, docs/notifications.md).
+
+    @property
+    def status_string(self) -> str:
+        """Wagtail's status tag in its page listings, search and reports, in the names every
+        other screen uses ("In sign-off", "Scheduled for …"), not "live + in moderation"."""
+        from learning.review_status import page_status
+
+        return page_status(self).label
+
+    def get_lock(self):
+        """Wagtail's locks, saying "in sign-off" and "scheduled for …" instead of "awaiting
+        moderation" (learning/admin_locks.py); they lock exactly as Wagtail's do."""
+        from learning.admin_locks import in_review_words
+
+        return in_review_words(self, super().get_lock())
+
 
 def _authors(review: ReviewPage) -> list:
     """The review's authors in order: as the library's route() loaded them, else its rows."""
     names, roles = getattr(review, "author_names", None), getattr(review, "author_roles", None)
     if names is None or roles is None:  # not routed (a preview, a draft): its own, maybe unsaved
         return list(review.authors.all())
+    from learning.models.review_parts import ReviewAuthor
+
     return [
         ReviewAuthor(page=review, name=name, role=role)
         for name, role in zip(names, roles, strict=True)
     ]
-
-
-class ReviewTheme(Orderable):
-    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="review_themes")
-    theme = models.ForeignKey(
-        "learning.Theme",
-        on_delete=models.PROTECT,
-        related_name="review_links",
-        help_text="A theme from the controlled list.",
-    )
-
-    panels = [FieldPanel("theme")]
-
-    class Meta(Orderable.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["page", "theme"], name="learning_reviewtheme_unique")
-        ]
-
-    def __str__(self) -> str:
-        return str(self.theme)
-
-
-class ReviewAuthor(Orderable):
-    class Role(models.TextChoices):
-        INDEPENDENT_AUTHOR = "independent_author", "Independent author"
-        LEAD_REVIEWER = "lead_reviewer", "Lead reviewer"
-        PANEL_CHAIR = "panel_chair", "Panel chair"
-        AUTHOR = "author", "Author"
-
-    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="authors")
-    name = models.CharField(
-        max_length=120,
-        help_text="The person's name as it appears on the report.",
-    )
-    role = models.CharField(
-        max_length=30,
-        choices=Role.choices,
-        default=Role.INDEPENDENT_AUTHOR,
-        help_text="Their role in the review.",
-    )
-
-    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("role")])]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_role_display()})"
-
-
-class DocumentKind(models.TextChoices):
-    FULL_REPORT = "full_report", "Full report"
-    EXECUTIVE_SUMMARY = "executive_summary", "Executive summary"
-    SUMMARY_OF_LEARNING = "summary_of_learning", "Summary of learning"
-    BRIEFING = "briefing", "7-minute briefing"
-    ACTION_PLAN = "action_plan", "Action plan"
-    PARTNERSHIP_RESPONSE = "partnership_response", "Partnership response"
-    OTHER = "other", "Other document"
-
-
-class ReviewDocument(Orderable):
-    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="report_documents")
-    document = models.ForeignKey(
-        settings.WAGTAILDOCS_DOCUMENT_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text="Upload or choose the file (PDF preferred).",
-    )
-    kind = models.CharField(
-        max_length=30,
-        choices=DocumentKind.choices,
-        default=DocumentKind.FULL_REPORT,
-        help_text="What this document is; readers see it in the link text.",
-    )
-    title = models.CharField(
-        max_length=200,
-        blank=True,
-        help_text="Optional: a title for the link if the kind alone is not enough, for example "
-        "“Partnership response to the Panel”.",
-    )
-    available_until = models.DateField(
-        null=True,
-        blank=True,
-        help_text="Optional: the last day the public can download this document. From the day "
-        "after, readers are told it is no longer published and how to request a copy (the "
-        "review page, its summary and other documents stay). Leave empty to keep it published.",
-    )
-
-    panels = [
-        FieldPanel("document"),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("title")]),
-        FieldPanel("available_until"),
-    ]
-
-    @property
-    def label(self) -> str:
-        return self.title or self.get_kind_display()
-
-    @staticmethod
-    def window_open_on(day) -> Q:
-        """Links whose document the public may still have on `day`, a Europe/London date."""
-        return Q(available_until__isnull=True) | Q(available_until__gte=day)
-
-    @property
-    def is_withdrawn(self) -> bool:
-        """Past its "available until" date, the last day (in Europe/London) it is published."""
-        return self.available_until is not None and self.available_until < timezone.localdate()
-
-    def __str__(self) -> str:
-        return self.label

@@ -257,7 +257,12 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# The site's own words for a few of Wagtail's messages (locale/en_GB/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
+# 24-hour times and dates typed year first, in the admin as everywhere: our formats come
+# before Django's for English (site_core/formats/).
+FORMAT_MODULE_PATH = ["site_core.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
@@ -338,6 +343,27 @@ if FRONTEND_CACHE_PURGE_URL := env.str("FRONTEND_CACHE_PURGE_URL", default=""):
 # Complex page forms (StreamFields, several inline panels) exceed Django's default of 1,000.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# --- Email (docs/notifications.md) -------------------------------------------------
+# Sign-off's emails (submitted, approved, sent back, live, schedule cancelled). How they are
+# sent is each environment's: the console in dev, memory in tests, SMTP in production.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="learning-from-reviews@localhost")
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = env.str(
+    "WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", default=DEFAULT_FROM_EMAIL
+)
+# Django's own mail to ADMINS (none are set).
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Plain text: every mail client shows it, and it says no more than a sentence or three.
+WAGTAILADMIN_NOTIFICATION_USE_HTML = False
+# A submission is emailed to the task's group (Approvers), not also to every superuser, who
+# would otherwise get it twice (Wagtail's workflow and task emails both include them).
+WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
+# Emails are sent while an editor's request waits (Wagtail's notifiers): a mail server that
+# does not answer delays it by this many seconds at most, then the email is logged as failed.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Whether emails leave the site; the production settings say False when no mail server is
+# configured, and the admin then says nobody was emailed instead of naming who was.
+EMAIL_CONFIGURED = True
+
 # --- Wagtail -----------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Safeguarding Children Partnership")
@@ -384,9 +410,11 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
 WAGTAILIMAGES_IMAGE_FORM_BASE = "site_core.documents.uploads.ImageForm"
 
-# Show editors the date format that British readers expect.
-WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
-WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+# The admin's date pickers (on pages other than reviews, whose dates are plain text inputs:
+# learning/admin_dates.py) write and read dates as the review form does, year first.
+WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
+WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 """Production: every secret and address comes from the environment."""
 
+import warnings
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -63,6 +65,30 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Email (docs/notifications.md) ---------------------------------------------------------
+# Through SMTP: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.org:587, or
+# smtp+ssl://…:465), or EMAIL_HOST with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD
+# and EMAIL_USE_TLS. Without either the site runs, but sends no email: publishing and
+# sign-off work without it (the dashboard lists what waits for whom), so a missing mail
+# server is warned about as each process starts rather than refused.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    EMAIL_CONFIGURED = False
+    warnings.warn(
+        "No mail server is configured (EMAIL_URL or EMAIL_HOST): sign-off emails are not sent. "
+        "See docs/notifications.md.",
+        stacklevel=1,
+    )
 
 # --- Logs (site_core/operations/logging.py) -------------------------------------------------------
 # One JSON object a line on stdout, for a log collector; LOG_FORMAT=plain for a person at a

@@ -16,6 +16,12 @@ class DemoLogin(NamedTuple):
     groups: tuple[str, ...] = ()
     role: str = ""
 
+    @property
+    def email(self) -> str:
+        # example.org is reserved for documentation: sign-off's emails to these logins (which
+        # the dev settings print in the terminal) can never reach anyone.
+        return f"{self.username}@example.org"
+
 
 # Published in the README and printed on every run: never use these outside a demo.
 # The groups come from setup_sign_off (see docs/sign-off.md).
@@ -43,7 +49,8 @@ ADMIN_URL = "http://127.0.0.1:8000/admin/"
 class Command(BaseCommand):
     help = (
         "Create the demonstration logins if they are missing and print them. Existing users "
-        "are left alone (their passwords are not reset). Refused unless the settings allow "
+        "are left alone (their passwords are not reset; one without an email address gets "
+        "its example.org address). Refused unless the settings allow "
         "demo logins (DEMO_LOGINS_ALLOWED, set only by the dev and test settings)."
     )
 
@@ -60,23 +67,24 @@ class Command(BaseCommand):
         for login in DEMO_LOGINS:
             self.stdout.write(
                 f"Demo {login.username} login: {ADMIN_URL}  user: {login.username}  "
-                f"password: {login.password}  ({login.role})"
+                f"password: {login.password}  email: {login.email}  ({login.role})"
             )
 
     def ensure_login(self, login: DemoLogin) -> None:
         user_model = get_user_model()
-        if user_model._default_manager.filter(
-            **{user_model.USERNAME_FIELD: login.username}
-        ).exists():
+        existing = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: login.username})
+        if existing.exists():
+            # Logins made before they had addresses get one, for sign-off's emails.
+            existing.filter(email="").update(email=login.email)
             return
         if login.is_superuser:
             user = user_model._default_manager.create_superuser(
-                login.username, email="", password=login.password
+                login.username, email=login.email, password=login.password
             )
         else:
             # Wagtail admin access comes from the groups (Editors, Approvers), not is_staff.
             user = user_model._default_manager.create_user(
-                login.username, email="", password=login.password
+                login.username, email=login.email, password=login.password
             )
         for group_name in login.groups:
             group = Group.objects.filter(name=group_name).first()

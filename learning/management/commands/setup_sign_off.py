@@ -14,17 +14,21 @@ from wagtail.models import (
     GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
+    Task,
     Workflow,
     WorkflowPage,
     WorkflowTask,
 )
 
-from learning.models import ThemeIndexPage
+from learning.models import SignOffTask, ThemeIndexPage
 
 EDITORS = "Editors"
 APPROVERS = "Approvers"
 WORKFLOW_NAME = "Partnership sign-off"
-TASK_NAME = "Approval by an Approver"
+TASK_NAME = "Sign-off"
+# The task earlier versions of this command created: Wagtail's group approval, whose
+# "Approve" published at once. Replaced by SignOffTask wherever it is found.
+OLD_TASK_NAME = "Approval by an Approver"
 
 ADMIN_ACCESS = "wagtailadmin.access_admin"
 
@@ -141,9 +145,9 @@ class Command(BaseCommand):
             workflow.save(update_fields=["active"])
             self.changes.append(f"Re-enabled the workflow “{WORKFLOW_NAME}”.")
 
-        task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+        task = SignOffTask.objects.filter(name=TASK_NAME).first()
         if task is None:
-            task = GroupApprovalTask.objects.create(name=TASK_NAME)
+            task = SignOffTask.objects.create(name=TASK_NAME)
             self.changes.append(f"Created the task “{TASK_NAME}”.")
         elif not task.active:
             task.active = True
@@ -153,12 +157,26 @@ class Command(BaseCommand):
             task.groups.set([approvers])
             self.changes.append(f"Made {APPROVERS} the group that approves “{TASK_NAME}”.")
 
+        self.retire_old_tasks(workflow, task)
         _, created = WorkflowTask.objects.get_or_create(
             workflow=workflow, task=task, defaults={"sort_order": 0}
         )
         if created:
             self.changes.append(f"Added “{TASK_NAME}” to “{WORKFLOW_NAME}”.")
         return workflow
+
+    def retire_old_tasks(self, workflow: Workflow, task: Task) -> None:
+        """Take out of the workflow any task but ours, such as the group approval task of
+        earlier versions. Reviews waiting on it go back to their editors, who submit again."""
+        for link in WorkflowTask.objects.filter(workflow=workflow).exclude(task=task):
+            old = link.task.specific
+            link.delete()
+            if isinstance(old, GroupApprovalTask) and old.name == OLD_TASK_NAME:
+                old.deactivate()
+            self.changes.append(
+                f"Replaced the task “{old.name}” in “{WORKFLOW_NAME}” with “{TASK_NAME}”: "
+                "any review waiting on it must be submitted again."
+            )
 
     def ensure_library(self, library, groups: dict[str, Group], workflow: Workflow) -> None:
         for name, dotted_names in LIBRARY_PAGE_PERMISSIONS.items():
