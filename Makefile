@@ -70,8 +70,8 @@ $(TEST_TOOLS): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-screenshots: install ## Screenshots of the library and a review, desktop and phone, in var/screenshots/
-	$(WITH_TEST_DATABASE) $(BIN)/pytest tests/browser/test_screenshots.py -m screenshots $(PYTEST_ARGS)
+screenshots: install ## Screenshots: public pages in var/screenshots/, sign-off and report checks in docs/screenshots/
+	$(WITH_TEST_DATABASE) $(BIN)/pytest tests/browser/test_screenshots.py tests/browser/test_admin_screenshots.py -m screenshots $(PYTEST_ARGS)
 
 bench: bench-db ## Time the public pages on BENCH_REVIEWS generated reviews (see bench/README.md)
 	DATABASE_URL='$(BENCH_DATABASE_URL)' MEDIA_ROOT='$(CURDIR)/var/bench-media' LOG_LEVEL=WARNING \

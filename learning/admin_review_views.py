@@ -20,11 +20,13 @@ draft, which makes nothing public: a warning pausing autosave would lose work.
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
 from wagtail.admin.messages import render as render_message
 from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.views.pages.edit import EditView
+from wagtail.models import Page
 
 # The view's action names whose dates are checked, as check_dates() takes them.
 DATE_CHECKED_ACTIONS = {
@@ -122,4 +124,20 @@ class ReviewCreateView(ReviewFormViewMixin, CreateView):
 
 
 class ReviewEditView(ReviewFormViewMixin, EditView):
-    pass
+    def dispatch(self, request, page_id, **kwargs):
+        """One save of a review at a time: each POST waits for the one before it to finish.
+
+        Wagtail reads the page's state (its latest version, its workflow, its lock) when a
+        request starts. An autosave sent just before the editor pressed Submit was saved
+        just after it, with the form as it was a moment earlier: a new latest version
+        without the go-live time they had typed, on a review already in sign-off (seen in
+        Chromium, tests/browser/test_sign_off_journey.py). Holding the page's row from the
+        start of a POST makes the autosave read the state the submission left: the review
+        is then in sign-off, locked to the editor, and its version newer than the form's,
+        so Wagtail refuses the autosave ("Saving will overwrite a newer version").
+        """
+        if request.method != "POST":
+            return super().dispatch(request, page_id, **kwargs)
+        with transaction.atomic():
+            list(Page.objects.select_for_update().filter(pk=page_id).values_list("pk"))
+            return super().dispatch(request, page_id, **kwargs)

@@ -1,4 +1,9 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 class SiteCoreConfig(AppConfig):
@@ -22,3 +27,9 @@ class SiteCoreConfig(AppConfig):
         # Schedules carried out are cleared; published pages are indexed with their children.
         schedules.connect()
         indexing.connect()
+
+        if not settings.EMAIL_CONFIGURED:
+            logger.warning(
+                "No mail server is configured (EMAIL_URL or EMAIL_HOST): sign-off emails are "
+                "not sent. See docs/notifications.md."
+            )

@@ -1,7 +1,5 @@
 """Production: every secret and address comes from the environment."""
 
-import warnings
-
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -82,13 +80,10 @@ elif env.str("EMAIL_HOST", default=""):
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
+    # Said in the log as each process starts (site_core/apps.py), as a JSON line like the
+    # rest: a warning printed here, before logging is set up, would be a line of plain text.
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     EMAIL_CONFIGURED = False
-    warnings.warn(
-        "No mail server is configured (EMAIL_URL or EMAIL_HOST): sign-off emails are not sent. "
-        "See docs/notifications.md.",
-        stacklevel=1,
-    )
 
 # --- Logs (site_core/operations/logging.py) -------------------------------------------------------
 # One JSON object a line on stdout, for a log collector; LOG_FORMAT=plain for a person at a

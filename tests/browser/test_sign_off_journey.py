@@ -212,6 +212,8 @@ def test_3_the_go_live_time_is_on_the_form_and_a_future_date_without_one_is_a_wa
     with django_db_blocker.unblock():
         review = ReviewPage.objects.get(pk=case_3_review.pk)
         assert review.workflow_in_progress
+        # The version submitted is the last: no autosave sent before Submit lands after it.
+        assert review.get_latest_revision() == review.current_workflow_task_state.revision
         assert review.get_latest_revision().content["go_live_at"].startswith("2027-01-15T09:00")
 
 
