@@ -21,5 +21,5 @@ class ReleaseChecksPanel(Panel):
 
             context = super().get_context_data(parent_context)
             check = release_check(self.instance)
-            context.update(blocking=check.blocking, warnings=check.warnings)
+            context.update(blocking=check.blocking, warnings=check.warnings, info=check.info)
             return context

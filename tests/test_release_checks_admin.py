@@ -18,7 +18,12 @@ from bs4 import BeautifulSoup
 from learning.management.commands.setup_sign_off import WORKFLOW_NAME
 from learning.models import ReportDocument, ReviewPage
 from tests.factories import ReviewPageFactory, ThemeFactory
-from tests.test_report_checks import docx_with_everything_to_remove, four_page_report
+from tests.test_report_checks import (
+    AUTHOR,
+    docx_with_everything_to_remove,
+    four_page_report,
+    pdf_with_author,
+)
 from tests.test_review_admin import add_review_url, error_texts, review_form_data
 from tests.test_sign_off import member_of, set_up_sign_off
 
@@ -243,3 +248,21 @@ def test_submitting_says_sign_off_not_moderation(client, library, people):
     text = error_texts(response)
     assert "“Child Q” was created and submitted for sign-off." in text
     assert "moderation" not in text.lower()
+
+
+def test_the_checks_tab_lists_a_reports_properties_and_what_readers_do_not_get(
+    client, library, people
+):
+    editor, _ = people
+    report = ReportDocument.objects.create(
+        title="Child Q full report", file=ContentFile(pdf_with_author(), name="child-q.pdf")
+    )
+    review = submitted_with(library, editor, report, names="")
+    client.force_login(editor)
+
+    response = client.get(reverse("wagtailadmin_pages:edit", args=(review.pk,)))
+
+    panel = BeautifulSoup(response.content, "html.parser").find(id="release-checks")
+    text = " ".join(panel.get_text(" ", strip=True).split())
+    assert "Document properties:" in text and AUTHOR in text
+    assert "Removed from the copy readers download:" in text

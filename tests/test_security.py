@@ -217,6 +217,9 @@ def run_with_production_settings(args: list[str], **env) -> subprocess.Completed
         f"{database['NAME']}",
         REDIS_URL="redis://127.0.0.1:6379/9",
         ALLOWED_HOSTS="example.org",
+        # A mail server, as production has (without one each process logs a warning);
+        # nothing here sends mail.
+        EMAIL_URL="smtp+tls://site:secret@smtp.example.org:587",
         **env,
     )
     return subprocess.run(

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from learning.report_checks.documents import current_check, document_text
-from learning.report_checks.findings import BLOCKING, WARNING
+from learning.report_checks.findings import BLOCKING, INFO, WARNING
 from learning.report_checks.names import find_protected_names, split_names
 
 NAMES_UNCHECKED = "names_unchecked"
@@ -74,7 +74,13 @@ class ReleaseCheck:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_blocking]
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def info(self) -> list[Problem]:
+        """The reports' document properties and what was removed from the copy readers
+        get: listed for editors, asking nothing of them."""
+        return [p for p in self.problems if p.severity == INFO]
 
 
 def release_check(page, *, links=None, authors=None) -> ReleaseCheck:
@@ -97,7 +103,6 @@ def release_check(page, *, links=None, authors=None) -> ReleaseCheck:
         problems.extend(
             Problem(place, finding.message, finding.code, finding.severity)
             for finding in check.findings
-            if finding.severity in (BLOCKING, WARNING)
         )
         if not names:
             continue
