@@ -8,7 +8,7 @@ Panel and the press office, whatever an editor's own time zone preference says.
 The names of the states are here and nowhere else: the review listings, the status tag
 Wagtail shows in its other listings (`ReviewPage.status_string`), the page's status side
 panel and locks, the dashboard's workflow panels, the workflow history and the emails
-(learning/notifications.py) all take them from this module (docs/notifications.md).
+(learning/notifications/) all take them from this module (docs/notifications.md).
 """
 
 from dataclasses import dataclass

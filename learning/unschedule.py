@@ -12,7 +12,7 @@ learning/admin_listing.py, routes Wagtail's own address here) this subclass of W
 - says on that page exactly what will happen, and who will be emailed;
 - once confirmed, cancels as Wagtail does (its view clears `approved_go_live_at` and logs
   "wagtail.schedule.cancel"), emails the submitter and the version's author
-  (learning/notifications.py), and tells the canceller who was emailed.
+  (learning/notifications/), and tells the canceller who was emailed.
 """
 
 from django.conf import settings

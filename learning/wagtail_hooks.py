@@ -94,7 +94,7 @@ def register_document_replacement_urls():
     from django.urls import include
     from django.urls import path as url_path
 
-    from learning import document_sign_off_views as views
+    from learning.document_sign_off import views
 
     return [
         url_path("documents/edit/<int:document_id>/", views.DocumentEditView.as_view()),

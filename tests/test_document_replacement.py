@@ -31,7 +31,7 @@ from bs4 import BeautifulSoup
 
 from home.models import HomePage
 from learning.document_sign_off import ReplacementRefused, accept
-from learning.document_sign_off_views import DocumentEditView
+from learning.document_sign_off.views import DocumentEditView
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS, WORKFLOW_NAME
 from learning.models import DocumentReplacement
 from learning.review_status import UK_TIME, uk_datetime_label

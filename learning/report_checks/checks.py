@@ -31,7 +31,8 @@ from learning.report_checks.findings import (
     join_words,
     metadata_label,
 )
-from learning.report_checks.pdf import CannotStrip, inspect_pdf, strip_pdf
+from learning.report_checks.pdf import CannotStrip, inspect_pdf
+from learning.report_checks.pdf_strip import strip_pdf
 
 CHECKED_FORMATS = ("pdf", "docx")
 

@@ -1,4 +1,4 @@
-"""Admin views of a document's new file waiting for an Approver (learning/document_sign_off.py).
+"""Admin views of a document's new file waiting for an Approver (learning/document_sign_off/).
 
 - `DocumentEditView`: Wagtail's document edit view, routed at Wagtail's own address ahead of
   Wagtail's route (learning/wagtail_hooks.py). It adds the pages a new file would change and
