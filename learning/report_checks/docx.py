@@ -32,6 +32,7 @@ from learning.report_checks.findings import (
     ReportCheck,
     join_words,
     plural,
+    quoted_names,
 )
 from learning.report_checks.pdf import CannotStrip
 
@@ -234,18 +235,16 @@ def tracked_changes_finding(count: int, places: list[str]) -> Finding:
 
 
 def embedded_finding(names: list[str]) -> Finding:
-    shown = join_words(f"“{name}”" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return Finding(
         code=EMBEDDED_FILES,
         severity=BLOCKING,
         message=(
-            f"This Word document contains {plural(len(names), 'embedded file')} ({shown}"
-            f"{more}), such as a spreadsheet or another document, which anyone who downloads "
-            "it can open, with everything in it. Approval is blocked until you upload a clean "
-            "file: in Word select each embedded object (an icon, or a table or chart that "
-            "opens in Excel), delete it or paste it back as a picture (Home > Paste > Paste "
-            "Special > Picture), save, and upload the new file."
+            f"This Word document contains {plural(len(names), 'embedded file')} "
+            f"({quoted_names(names)}), such as a spreadsheet or another document, which "
+            "anyone who downloads it can open, with everything in it. Approval is blocked "
+            "until you upload a clean file: in Word select each embedded object (an icon, or "
+            "a table or chart that opens in Excel), delete it or paste it back as a picture "
+            "(Home > Paste > Paste Special > Picture), save, and upload the new file."
         ),
         count=len(names),
         items=tuple(names[:50]),

@@ -237,6 +237,12 @@ def join_words(words: Iterable[str]) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def quoted_names(names: list[str], *, limit: int = 5) -> str:
+    """ "“a.xlsx”, “b.docx” and 3 more": the first few file names, quoted."""
+    shown = join_words(f"“{name}”" for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def page_list(pages: Iterable[int], *, limit: int = 12) -> str:
     """ "Page 3", "Pages 3 and 4", "Pages 1-5, 8 and 10": runs of three or more as ranges,
     written with an en dash."""

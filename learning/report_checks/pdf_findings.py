@@ -17,6 +17,7 @@ from learning.report_checks.findings import (
     join_words,
     page_list,
     plural,
+    quoted_names,
 )
 
 
@@ -37,13 +38,11 @@ def comments_finding(count: int, pages: list[int]) -> Finding:
 
 
 def attachments_finding(names: list[str]) -> Finding:
-    shown = join_words(f"“{name}”" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return Finding(
         code=EMBEDDED_FILES,
         severity=BLOCKING,
         message=(
-            f"This PDF has {plural(len(names), 'attached file')} ({shown}{more}), which "
+            f"This PDF has {plural(len(names), 'attached file')} ({quoted_names(names)}), which "
             "anyone who downloads it can open. Approval is blocked until you upload a clean "
             "file: in Adobe Acrobat open the Attachments panel (the paper clip), delete each "
             "file, save, and upload the new file; or export the PDF again from the original "

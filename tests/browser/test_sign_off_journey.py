@@ -80,6 +80,7 @@ def draft_review(editor, *, title: str, publication_date: date, reports=()) -> R
         review.review_themes.create(theme=link.theme)
     for document in reports:
         review.report_documents.create(document=document, kind="full_report")
+    review.save()  # its themes and reports as rows, as the admin's first save makes them
     review.save_revision(user=editor)
     return review
 
@@ -87,21 +88,7 @@ def draft_review(editor, *, title: str, publication_date: date, reports=()) -> R
 def submitted_review(django_db_blocker, editor, *, title: str, publication_date: date):
     """A draft review its editor has submitted, with a publication date and no go-live."""
     with django_db_blocker.unblock():
-        library = ThemeIndexPage.objects.get()
-        model = ReviewPage.objects.live().first()
-        review = ReviewPage(
-            title=title,
-            slug=title.lower().replace(" ", "-"),
-            subject=title,
-            summary="A review made for the sign-off journey.",
-            review_type=model.review_type,
-            publication_date=publication_date,
-            live=False,
-        )
-        library.add_child(instance=review)
-        for link in model.review_themes.all():
-            review.review_themes.create(theme=link.theme)
-        review.save_revision(user=editor)
+        review = draft_review(editor, title=title, publication_date=publication_date)
         Workflow.objects.get(name=WORKFLOW_NAME).start(review, editor)
         return review
 
