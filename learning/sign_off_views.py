@@ -52,7 +52,9 @@ def after_approval_in_editor(request, page):
         and request.POST.get("workflow-action-name") == "approve"
     ):
         return
-    page.refresh_from_db()
+    # As the database now has it: the view's own copy keeps what it read before (Wagtail
+    # caches a page's scheduled version on the instance).
+    page = Page.objects.get(pk=page.pk).specific
     if page.workflow_in_progress:
         try:
             decision_from_data(json.loads(request.POST.get("workflow-action-extra-data") or "{}"))

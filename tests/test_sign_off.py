@@ -35,7 +35,7 @@ from bs4 import BeautifulSoup
 
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS, WORKFLOW_NAME
 from learning.models import ReviewPage, SignOffTask
-from learning.review_status import UK_TIME
+from learning.review_status import UK_TIME, uk_datetime_label
 from tests.factories import (
     DocumentFactory,
     ReviewPageFactory,
@@ -380,6 +380,11 @@ def test_an_approver_sets_the_go_live_date_while_approving(client, editor, appro
     review.refresh_from_db()
     assert not review.live
     assert Revision.objects.get(approved_go_live_at__isnull=False).approved_go_live_at == go_live_at
+    # The message names the time, beside Wagtail's own "has been updated".
+    landing = client.get(response.url)
+    assert f"“Child Q” was approved. It goes live on {uk_datetime_label(go_live_at)}." in (
+        error_texts(landing)
+    )
 
 
 def test_nobody_outside_the_approvers_approves(client, sign_off):
