@@ -138,13 +138,18 @@ def review_status(
     return ReviewStatus(Status.DRAFT, DRAFT)
 
 
-def page_status(page) -> ReviewStatus:
+def page_status(page, *, in_listing: bool = False) -> ReviewStatus:
     """The status of one page as it is in the database: a query or two, for the screens that
-    show one page (its status tag, side panel, emails). Listings use review_status() with
-    facts loaded in bulk (learning/admin_listing.py)."""
+    show one page (its side panel, emails). Our listings use review_status() with facts
+    loaded in bulk (learning/admin_listing.py).
+
+    Wagtail's own listings ask each row (`ReviewPage.status_string`), `in_listing`:
+    the schedule is then read only when Wagtail's bulk annotation says there is one, and a
+    withdrawn report (which no Wagtail listing loads) is left out of the label.
+    """
     workflow_state = page.current_workflow_state
-    scheduled = page.scheduled_revision
-    reports = getattr(page, "report_documents", None)
+    scheduled = page.scheduled_revision if not in_listing or page.approved_schedule else None
+    reports = None if in_listing else getattr(page, "report_documents", None)
     return review_status(
         live=page.live,
         expired=page.expired,

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from wagtail.models import Page
 
+from learning.notifications.notices import fresh
 from learning.sign_off import decision_from_data, outcome_message
 
 app_name = "learning_sign_off"
@@ -54,7 +55,7 @@ def after_approval_in_editor(request, page):
         return
     # As the database now has it: the view's own copy keeps what it read before (Wagtail
     # caches a page's scheduled version on the instance).
-    page = Page.objects.get(pk=page.pk).specific
+    page = fresh(page)
     if page.workflow_in_progress:
         try:
             decision_from_data(json.loads(request.POST.get("workflow-action-extra-data") or "{}"))

@@ -22,6 +22,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from wagtail.models import GroupApprovalTask, Page, PageLogEntry, WorkflowState
@@ -706,3 +708,16 @@ def test_no_email_configured_and_cancelling_says_nobody_was_emailed(
     assert "nobody will be emailed" in page.content.decode()
     said = " ".join(str(m) for m in response.context["messages"])
     assert "Email is not set up on this site, so nobody was emailed." in said
+
+
+def test_wagtails_own_listings_ask_no_query_per_review_for_its_status(admin_client, library):
+    counts = []
+    for size in (3, 9):
+        while library.get_children().count() < size:
+            ReviewPageFactory(parent=library, title=f"Child {library.get_children().count()}")
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get("/admin/pages/search/", {"q": "child"})
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    assert counts[1] <= counts[0]

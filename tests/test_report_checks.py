@@ -31,6 +31,7 @@ from learning.report_checks import (
     ReportCheck,
     check_and_clean,
     check_report,
+    document_text,
     find_protected_names,
     read_report_text,
     reader_notice,
@@ -694,3 +695,22 @@ def test_names_are_redacted_where_the_check_finds_them(text, redacted):
     assert redact_protected_names(names, text) == redacted
     # The same matcher: what it leaves is what the check does not find.
     assert bool(find_protected_names(names, [("", text)])) == (text != redacted)
+
+
+@pytest.mark.django_db
+def test_a_reports_text_is_read_once_per_file_and_again_for_a_new_one(monkeypatch):
+    document = ReportDocument.objects.create(
+        title="Full", file=ContentFile(four_page_report(), name="child-q.pdf")
+    )
+    first = document_text(document)
+
+    def refuse():
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(document, "open_file", refuse)
+    assert document_text(document) == first  # kept, under the file's hash
+
+    monkeypatch.undo()
+    document.file = ContentFile(make_pdf("A corrected report."), name="child-q.pdf")
+    document.save()
+    assert document_text(document).pages == [(1, "A corrected report.")]

@@ -8,12 +8,10 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
-
-from wagtail.admin.utils import get_admin_base_url
 
 from learning.document_sign_off.uses import consequence, display_name
 from learning.notifications import Notice, withhold_names
+from learning.notifications.notices import admin_url
 from learning.tasks import pages_using
 
 logger = logging.getLogger(__name__)
@@ -21,8 +19,7 @@ logger = logging.getLogger(__name__)
 
 def edit_url(document) -> str:
     """The document's edit page, as an absolute address for an email."""
-    path = reverse("wagtaildocs:edit", args=(document.pk,))
-    return f"{(get_admin_base_url() or '').rstrip('/')}{path}"
+    return admin_url("wagtaildocs:edit", document.pk)
 
 
 def from_email() -> str:

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
+from wagtail.admin.utils import get_user_display_name
 from wagtail.models import Page, ReferenceIndex, Revision, WorkflowState
 from wagtail.permissions import policy_registry
 
@@ -171,7 +172,7 @@ def approvers_for(uses: list[PageUse]) -> list:
 
 
 def display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()).strip() if user else "someone"
+    return get_user_display_name(user) if user else "someone"
 
 
 def approver_names(approvers: list) -> str:

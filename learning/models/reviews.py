@@ -398,7 +398,7 @@ class ReviewPage(VisibilityMixin, Page):
         other screen uses ("In sign-off", "Scheduled for …"), not "live + in moderation"."""
         from learning.review_status import page_status
 
-        return page_status(self).label
+        return page_status(self, in_listing=True).label
 
     def get_lock(self):
         """Wagtail's locks, saying "in sign-off" and "scheduled for …" instead of "awaiting

@@ -42,7 +42,7 @@ def display_name(user) -> str:
 
 
 def admin_url(name: str, *args) -> str:
-    return f"{get_admin_base_url() or ''}{reverse(name, args=args)}"
+    return f"{(get_admin_base_url() or '').rstrip('/')}{reverse(name, args=args)}"
 
 
 def edit_link(page, label: str = "Open it in the admin") -> tuple[str, str]:

@@ -19,6 +19,7 @@ import logging
 import os
 from functools import partial
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -136,14 +137,27 @@ def current_check(document) -> ReportCheck:
     return check_report(data, document.filename, label=f"document {document.pk}")
 
 
+# How long a report's text is kept in the cache. The key names the file by its hash, so a
+# new file is read afresh; the time only bounds what an unused report takes up.
+TEXT_CACHE_SECONDS = 24 * 60 * 60
+
+
 def document_text(document) -> ReportText:
     """The text of the document's served file, page by page (learning/report_checks/text.py).
 
-    Raises when the file cannot be read: callers report that the names could not be
-    checked.
+    The names check reads it each time the review's edit form, the approval step or a
+    submission asks (`release_check()`), and reading a long PDF takes seconds: it is kept
+    in the cache under the file's hash. Raises when the file cannot be read: callers report
+    that the names could not be checked.
     """
+    key = f"report-text:{document.pk}:{document.file_hash}" if document.file_hash else None
+    if key and (kept := cache.get(key)) is not None:
+        return kept
     with document.open_file() as handle:
         data = handle.read(MAX_CHECK_BYTES + 1)
     if len(data) > MAX_CHECK_BYTES:
         raise ValueError(f"over {MAX_CHECK_BYTES:,} bytes")
-    return read_report_text(data, document.filename, label=f"document {document.pk}")
+    text = read_report_text(data, document.filename, label=f"document {document.pk}")
+    if key:
+        cache.set(key, text, TEXT_CACHE_SECONDS)
+    return text

@@ -22,7 +22,7 @@ from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from site_core.search.backend import copy_page_vectors
@@ -139,3 +139,36 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+ADMIN_PASSWORD = "a long browser test password"
+
+
+@pytest.fixture(scope="module")
+def superuser(demo_site, django_db_blocker, request):
+    """An administrator the live server can see (committed, not inside a test's
+    transaction), one per module, named after it."""
+    from django.contrib.auth import get_user_model
+
+    username = "admin-" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    with django_db_blocker.unblock():
+        user = get_user_model().objects.create_superuser(
+            username, f"{username}@example.org", ADMIN_PASSWORD
+        )
+    yield user
+    with django_db_blocker.unblock():
+        user.delete()
+
+
+def sign_in(page: Page, demo_site, user, password: str = ADMIN_PASSWORD) -> None:
+    """Signs `user` in to the admin through its login form.
+
+    Closing an edit form releases its editing session, by then after the test, when the
+    server may no longer use the database: the session expires by itself instead.
+    """
+    page.route("**/editing-sessions/release/**", lambda route: route.abort())
+    page.goto(demo_site.url("/admin/login/"))
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(demo_site.url("/admin/"))

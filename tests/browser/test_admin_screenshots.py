@@ -21,12 +21,12 @@ from playwright.sync_api import Page, expect
 from learning.management.commands.setup_sign_off import WORKFLOW_NAME
 from learning.models import ReportDocument, ReviewPage
 from learning.review_status import UK_TIME
+from tests.browser.conftest import sign_in
 from tests.browser.test_sign_off_journey import (
     NEW_REPORT,
     OLD_REPORT,
     draft_review,
     people,  # noqa: F401 (a fixture)
-    sign_in,
     submit_for_sign_off,
 )
 from tests.test_report_checks import four_page_report, make_pdf

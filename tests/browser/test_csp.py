@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from learning.models import ReviewPage
+from tests.browser.conftest import sign_in
 from tests.browser.pages import PAGES
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
     );
 });
 """
-PASSWORD = "a long browser test password"
 
 
 def watch(page: Page) -> list[str]:
@@ -66,39 +66,13 @@ def test_the_quick_exit_script_runs_under_the_strict_policy(demo_site, new_page)
     assert violations(page, console) == []
 
 
-@pytest.fixture(scope="module")
-def superuser(demo_site, django_db_blocker):
-    """An administrator the live server can see: committed, not inside a test's transaction."""
-    from django.contrib.auth import get_user_model
-
-    with django_db_blocker.unblock():
-        user = get_user_model().objects.create_superuser(
-            "csp-admin", "csp-admin@example.org", PASSWORD
-        )
-    yield user
-    with django_db_blocker.unblock():
-        user.delete()
-
-
-def sign_in(page: Page, demo_site) -> None:
-    page.goto(demo_site.url("/admin/login/"))
-    page.get_by_label("Username").fill("csp-admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(demo_site.url("/admin/"))
-
-
 def test_an_administrator_signs_in_explores_and_edits_a_review_under_the_admin_policy(
     demo_site, new_page, superuser
 ):
     review = ReviewPage.objects.live().get(title=demo_site.review_title)
     page = new_page()
     console = watch(page)
-    # Closing the edit form releases its editing session, by then after the test, when the
-    # server may no longer use the database: the session expires by itself instead.
-    page.route("**/editing-sessions/release/**", lambda route: route.abort())
-
-    sign_in(page, demo_site)
+    sign_in(page, demo_site, superuser)
     page.goto(demo_site.url(f"/admin/pages/{review.get_parent().pk}/"))
     expect(page.get_by_role("link", name=review.title).first).to_be_visible()
     page.goto(demo_site.url(f"/admin/pages/{review.pk}/edit/"))
@@ -119,7 +93,7 @@ def test_setting_up_two_step_verification_shows_its_qr_code_under_the_admin_poli
     page = new_page()
     console = watch(page)
 
-    sign_in(page, demo_site)
+    sign_in(page, demo_site, superuser)
     page.goto(demo_site.url("/admin/two-factor/"))
 
     expect(page.get_by_role("img", name="QR code to scan")).to_be_visible()

@@ -11,31 +11,9 @@ from playwright.sync_api import Page, expect
 
 from learning.admin_dates import UNREADABLE_DATE
 from learning.models import ReviewPage
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
-
-USERNAME = "dates-admin"
-PASSWORD = "a long browser test password for dates"
-
-
-@pytest.fixture(scope="module")
-def superuser(demo_site, django_db_blocker):
-    """An administrator the live server can see: committed, not inside a test's transaction."""
-    from django.contrib.auth import get_user_model
-
-    with django_db_blocker.unblock():
-        user = get_user_model().objects.create_superuser(USERNAME, "dates@example.org", PASSWORD)
-    yield user
-    with django_db_blocker.unblock():
-        user.delete()
-
-
-def sign_in(page: Page, demo_site) -> None:
-    page.goto(demo_site.url("/admin/login/"))
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(demo_site.url("/admin/"))
 
 
 def retype(page: Page, selector: str, text: str) -> None:
@@ -49,10 +27,7 @@ def test_a_typed_go_live_time_is_kept_and_an_unreadable_date_is_an_error_at_its_
 ):
     review = ReviewPage.objects.live().get(title=demo_site.review_title)
     page = new_page()
-    # Closing the form releases its editing session after the test, when the server may no
-    # longer use the database: the session expires by itself instead.
-    page.route("**/editing-sessions/release/**", lambda route: route.abort())
-    sign_in(page, demo_site)
+    sign_in(page, demo_site, superuser)
     page.goto(demo_site.url(f"/admin/pages/{review.pk}/edit/"))
 
     retype(page, "#id_go_live_at", "2026-12-14 09:00")

@@ -27,12 +27,12 @@ from playwright.sync_api import Page, expect
 from learning.management.commands.setup_sign_off import APPROVERS, EDITORS, WORKFLOW_NAME
 from learning.models import ReportDocument, ReviewPage, ThemeIndexPage
 from learning.review_status import UK_TIME
+from tests.browser.conftest import ADMIN_PASSWORD, sign_in
 from tests.test_report_checks import four_page_report, make_pdf
 
 # Rows the live server must see are made by module fixtures, outside the tests' own
 # transactions, under `django_db_blocker.unblock()`.
 pytestmark = pytest.mark.django_db
-PASSWORD = "a long browser test password"
 
 
 @pytest.fixture(scope="module")
@@ -43,22 +43,11 @@ def people(demo_site, django_db_blocker):
         users = {}
         for username, group in (("journey-editor", EDITORS), ("journey-approver", APPROVERS)):
             user = get_user_model().objects.create_user(
-                username, f"{username}@example.org", PASSWORD, first_name=username.title()
+                username, f"{username}@example.org", ADMIN_PASSWORD, first_name=username.title()
             )
             user.groups.add(Group.objects.get(name=group))
             users[group] = user
     yield users[EDITORS], users[APPROVERS]
-
-
-def sign_in(page: Page, demo_site, user) -> None:
-    # Closing an edit form releases its editing session, by then after the test, when the
-    # server may no longer use the database: the session expires by itself instead.
-    page.route("**/editing-sessions/release/**", lambda route: route.abort())
-    page.goto(demo_site.url("/admin/login/"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(demo_site.url("/admin/"))
 
 
 def draft_review(editor, *, title: str, publication_date: date, reports=()) -> ReviewPage:

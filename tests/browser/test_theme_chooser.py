@@ -13,37 +13,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from learning.models import ReviewPage, Theme
-from tests.browser.conftest import DESKTOP, NARROW
+from tests.browser.conftest import DESKTOP, NARROW, sign_in
 from tests.browser.test_accessibility import AXE_OPTIONS, describe_violations
 from tests.browser.test_csp import violations, watch
 
 pytestmark = pytest.mark.django_db
 
-USERNAME = "chooser-admin"
-PASSWORD = "a long browser test password"
 STATUS = re.compile(r"^(\d+) of 48 themes shown$")
-
-
-@pytest.fixture(scope="module")
-def superuser(demo_site, django_db_blocker):
-    """An administrator the live server can see: committed, not inside a test's transaction."""
-    from django.contrib.auth import get_user_model
-
-    with django_db_blocker.unblock():
-        user = get_user_model().objects.create_superuser(
-            USERNAME, "chooser-admin@example.org", PASSWORD
-        )
-    yield user
-    with django_db_blocker.unblock():
-        user.delete()
-
-
-def sign_in(page: Page, demo_site) -> None:
-    page.goto(demo_site.url("/admin/login/"))
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(demo_site.url("/admin/"))
 
 
 def assert_accessible_at_320px_and_desktop(page: Page, chooser) -> None:
@@ -83,10 +59,7 @@ def test_an_editor_filters_ticks_themes_in_two_groups_and_both_are_added(
     already = review.review_themes.first().theme.name
     page = new_page()
     console = watch(page)
-    # Closing the edit form releases its editing session, by then after the test, when the
-    # server may no longer use the database: the session expires by itself instead.
-    page.route("**/editing-sessions/release/**", lambda route: route.abort())
-    sign_in(page, demo_site)
+    sign_in(page, demo_site, superuser)
     page.goto(demo_site.url(f"/admin/pages/{review.pk}/edit/"))
 
     page.get_by_role("button", name="Add theme").click()
